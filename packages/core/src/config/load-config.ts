@@ -1,0 +1,57 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { z } from 'zod';
+import type { Driver } from '../driver/driver.ts';
+import { ConfigError } from '../errors/errors.ts';
+import { configSchema, driverNames, driverPackages, type RatchetConfig } from './define-config.ts';
+
+/** Checks a config value, naming the bad key and listing what is valid. */
+export function parseConfig(value: unknown, source = 'config'): z.output<typeof configSchema> {
+  const result = configSchema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const path = issue.path.map(String).join('.');
+  if (issue.path[0] === 'driver') {
+    throw new ConfigError(
+      `${source}: unknown driver ${JSON.stringify((value as { driver?: unknown })?.driver)}. Valid drivers: ${driverNames.join(', ')}`,
+      { valid: [...driverNames] },
+    );
+  }
+  if (issue.code === 'unrecognized_keys') {
+    const valid = Object.keys(path ? (configSchema.shape as any)[path]?.unwrap?.().shape ?? {} : configSchema.shape);
+    throw new ConfigError(
+      `${source}: unknown option ${issue.keys.map((key) => (path ? `${path}.${key}` : key)).join(', ')}. Valid options${path ? ` for ${path}` : ''}: ${valid.join(', ')}`,
+      { valid },
+    );
+  }
+  throw new ConfigError(`${source}: ${path || 'config'}: ${issue.message}`, { path });
+}
+
+/** Loads and checks `ratchet.config.ts` (or the file given). */
+export async function loadConfig(file = 'ratchet.config.ts'): Promise<z.output<typeof configSchema>> {
+  const path = resolve(file);
+  if (!existsSync(path)) throw new ConfigError(`No config file at ${path}`, { path });
+  const module = (await import(pathToFileURL(path).href)) as { default?: RatchetConfig };
+  return parseConfig(module.default, file);
+}
+
+/** Imports the configured driver's package and creates the driver with its options. */
+export async function createDriverFromConfig(value: RatchetConfig): Promise<Driver> {
+  const config = parseConfig(value);
+  const packageName = driverPackages[config.driver];
+  let module: { createDriver?: (options: unknown) => Driver };
+  try {
+    module = await import(packageName);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw error;
+    throw new ConfigError(`Driver "${config.driver}" needs the package ${packageName}, which is not installed`, {
+      driver: config.driver,
+      package: packageName,
+    });
+  }
+  if (typeof module.createDriver !== 'function') {
+    throw new ConfigError(`${packageName} does not export createDriver`, { package: packageName });
+  }
+  return module.createDriver(config[config.driver] ?? {});
+}

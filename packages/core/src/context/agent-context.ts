@@ -1,0 +1,90 @@
+import type { z } from 'zod';
+import type { Completion, Message } from '../model/completion.ts';
+import type { StepDeclaration, ToolDeclaration } from '../declarations/step.ts';
+import type { Duration } from '../util/duration.ts';
+
+/**
+ * What an agent's `run` function gets. Everything that touches the world or a model goes through it
+ * and is journaled: on replay the journal answers and nothing is asked twice. `run` itself must be
+ * plain control flow over the values it gets from here (no `Date.now()`, no `Math.random()`, no I/O).
+ */
+export interface AgentContext {
+  /** A read-only view of the run. */
+  readonly run: RunView;
+
+  /**
+   * Runs a declared step once. Its implementation gets the idempotency key `{runId}:{stepId}`, the
+   * same on every retry and replay. Retryable failures are retried by policy; a terminal failure is
+   * journaled and thrown here.
+   */
+  step<I, O>(step: StepDeclaration<I, O>, input: I): Promise<O>;
+
+  /**
+   * Runs a tool once, by declaration or by name (as a model asks for it). Arguments are validated
+   * against the tool's schema before anything runs: a failure throws `ToolInputError`, an unknown
+   * name throws `UnknownToolError`, and neither is journaled as an executed step.
+   */
+  tool<I, O>(tool: ToolDeclaration<I, O>, input: I): Promise<O>;
+  tool(name: string, input: unknown): Promise<unknown>;
+
+  readonly llm: LlmContext;
+
+  /** A durable sleep: the deadline is journaled, so a restart neither restarts nor skips it. */
+  sleep(duration: Duration): Promise<void>;
+
+  /**
+   * Waits for a named signal sent with `client.signal(runId, name, payload)`. Signals sent before the
+   * wait are kept and delivered in order. With `timeout`, resolves `{ received: false }` when it passes.
+   */
+  waitForSignal<T = unknown>(name: string, options?: { timeout?: Duration; schema?: z.ZodType<T> }): Promise<SignalResult<T>>;
+
+  /** Waits for a human decision sent with `client.approve` / `client.reject`. */
+  approval(name: string, options?: { timeout?: Duration }): Promise<ApprovalResult>;
+
+  /** The current time, journaled: a replay sees the time of the first execution. */
+  now(): Promise<Date>;
+  /** Deterministic: the same sequence on every replay and on every engine. */
+  random(): number;
+  /** Deterministic, from the same sequence as `random`. */
+  uuid(): string;
+}
+
+export interface RunView {
+  readonly id: string;
+  readonly agent: string;
+  /** Which execution of the run this is: 1 on the first worker, more after crashes and resumes. */
+  readonly attempt: number;
+}
+
+export interface LlmContext {
+  /**
+   * Asks a model once and journals the answer (model, usage, finish reason). On replay the journaled
+   * completion is returned and no model is called.
+   *
+   * @example
+   * const answer = await ctx.llm.complete({
+   *   name: 'draft',
+   *   model: 'openai:gpt-4o-mini',
+   *   messages: [{ role: 'user', content: 'Summarise this' }],
+   * });
+   */
+  complete(request: CompleteRequest): Promise<Completion>;
+}
+
+export interface CompleteRequest {
+  /** `provider:model`, for example `openai:gpt-4o-mini` or `anthropic:claude-sonnet-4-5`. */
+  model: string;
+  messages: Message[];
+  /** Tools offered to the model; their zod input schemas are sent as JSON Schema. */
+  tools?: ToolDeclaration[];
+  maxOutputTokens?: number;
+  temperature?: number;
+  /** The step name in the journal; defaults to `complete`. */
+  name?: string;
+}
+
+export type SignalResult<T> = { received: true; payload: T } | { received: false; reason: 'timeout' };
+
+export type ApprovalResult =
+  | { approved: boolean; timedOut: false; by?: string; comment?: string }
+  | { approved: false; timedOut: true };

@@ -1,0 +1,52 @@
+import type { z } from 'zod';
+import type { AgentContext } from '../context/agent-context.ts';
+import type { RetryPolicyInput } from './retry-policy.ts';
+import type { ToolDeclaration } from './step.ts';
+import { assertName } from './names.ts';
+import { ConfigError } from '../errors/errors.ts';
+
+/**
+ * An agent: a name, input and output schemas, the tools it may use, and `run` — orchestration
+ * only, over values it gets from `ctx`. The module that declares it must stay free of provider
+ * SDKs and Node built-ins, so it bundles into a Temporal workflow unchanged.
+ *
+ * @example
+ * export const triage = defineAgent({
+ *   name: 'triage',
+ *   input: z.object({ ticket: z.string() }),
+ *   output: z.object({ label: z.string() }),
+ *   async run(ctx, { ticket }) {
+ *     const answer = await ctx.llm.complete({ model: 'openai:gpt-4o-mini', messages: [{ role: 'user', content: ticket }] });
+ *     return { label: answer.text };
+ *   },
+ * });
+ */
+export interface AgentDeclaration<I = any, O = any> {
+  readonly name: string;
+  readonly input: z.ZodType<I>;
+  readonly output: z.ZodType<O>;
+  readonly tools: readonly ToolDeclaration[];
+  /** Default retry policy for this agent's steps, tools and completions. */
+  readonly retry?: RetryPolicyInput;
+  run(ctx: AgentContext, input: I): Promise<O>;
+}
+
+export interface AgentOptions<I, O> {
+  name: string;
+  input: z.ZodType<I>;
+  output: z.ZodType<O>;
+  tools?: readonly ToolDeclaration[];
+  retry?: RetryPolicyInput;
+  run(ctx: AgentContext, input: I): Promise<O>;
+}
+
+export function defineAgent<I, O>(options: AgentOptions<I, O>): AgentDeclaration<I, O> {
+  assertName('agent', options.name);
+  const tools = options.tools ?? [];
+  const seen = new Set<string>();
+  for (const tool of tools) {
+    if (seen.has(tool.name)) throw new ConfigError(`Agent "${options.name}" declares tool "${tool.name}" twice`, { tool: tool.name });
+    seen.add(tool.name);
+  }
+  return Object.freeze({ ...options, tools });
+}

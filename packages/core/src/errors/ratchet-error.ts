@@ -1,0 +1,90 @@
+/**
+ * The one error base. Identity is a `Symbol.for` marker, not `instanceof`, because the same class
+ * can be loaded twice (a Temporal workflow bundle and the worker each have their own copy).
+ *
+ * `retryable` carries the whole retry model: a retryable error is retried by the step's policy and,
+ * when the policy runs out, dead-letters the run; a non-retryable (terminal) error is journaled once
+ * and thrown into the agent, where it can be caught or fail the run.
+ */
+const marker = Symbol.for('ratchet.error');
+
+export interface RatchetErrorOptions {
+  retryable?: boolean;
+  /** Honoured by the retry policy as the earliest next attempt (a 429's `retry-after`). */
+  retryAfterMs?: number;
+  cause?: unknown;
+  /** Extra, JSON-serialisable facts; they survive the journal round trip. */
+  data?: Record<string, unknown>;
+}
+
+export class RatchetError extends Error {
+  readonly [marker] = true;
+  /** Stable machine-readable kind; the journal stores it and deserialisation rebuilds from it. */
+  readonly kind: string;
+  readonly retryable: boolean;
+  readonly retryAfterMs: number | undefined;
+  readonly data: Record<string, unknown>;
+
+  constructor(kind: string, message: string, options: RatchetErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'RatchetError';
+    this.kind = kind;
+    this.retryable = options.retryable ?? false;
+    this.retryAfterMs = options.retryAfterMs;
+    this.data = options.data ?? {};
+  }
+
+  static isInstance(error: unknown): error is RatchetError {
+    return typeof error === 'object' && error !== null && marker in error;
+  }
+}
+
+/** What the journal keeps of an error. */
+export interface SerializedError {
+  name: string;
+  kind: string;
+  message: string;
+  retryable: boolean;
+  retryAfterMs?: number;
+  data?: Record<string, unknown>;
+}
+
+type ErrorFactory = (serialized: SerializedError) => RatchetError;
+const factories = new Map<string, ErrorFactory>();
+
+/** Lets `deserializeError` rebuild a specific class (and so `instanceof`) from its kind. */
+export function registerErrorKind(kind: string, factory: ErrorFactory): void {
+  factories.set(kind, factory);
+}
+
+export function serializeError(error: unknown): SerializedError {
+  if (RatchetError.isInstance(error)) {
+    const serialized: SerializedError = {
+      name: error.name,
+      kind: error.kind,
+      message: error.message,
+      retryable: error.retryable,
+    };
+    if (error.retryAfterMs !== undefined) serialized.retryAfterMs = error.retryAfterMs;
+    if (Object.keys(error.data).length > 0) serialized.data = error.data;
+    return serialized;
+  }
+  if (error instanceof Error) {
+    // A plain error from user code is retryable, as in Temporal: throw a TerminalError to say otherwise.
+    return { name: error.name, kind: 'application', message: error.message, retryable: true };
+  }
+  return { name: 'Error', kind: 'application', message: String(error), retryable: true };
+}
+
+export function deserializeError(serialized: SerializedError): RatchetError {
+  const factory = factories.get(serialized.kind);
+  const error = factory
+    ? factory(serialized)
+    : new RatchetError(serialized.kind, serialized.message, {
+        retryable: serialized.retryable,
+        ...(serialized.retryAfterMs === undefined ? {} : { retryAfterMs: serialized.retryAfterMs }),
+        ...(serialized.data === undefined ? {} : { data: serialized.data }),
+      });
+  if (!factory) error.name = serialized.name;
+  return error;
+}

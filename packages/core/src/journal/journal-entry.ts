@@ -1,0 +1,58 @@
+import type { SerializedError } from '../errors/ratchet-error.ts';
+import type { Completion, FinishReason, Usage } from '../model/completion.ts';
+
+export type StepKind = 'step' | 'tool' | 'llm' | 'sleep' | 'signal' | 'now' | 'compensation';
+
+/**
+ * One entry of a run's journal, the same on every engine so runs can be compared, inspected and
+ * moved. `position` is the order the agent asked for it; `stepId` is `{kind}:{name}#{occurrence}`.
+ */
+export interface JournalEntry {
+  position: number;
+  stepId: string;
+  kind: StepKind;
+  name: string;
+  inputDigest: string;
+  input?: unknown;
+  status: 'completed' | 'failed';
+  output?: unknown;
+  error?: SerializedError;
+  /** Attempts it took, crashed attempts included. */
+  attempts: number;
+  startedAt: number;
+  completedAt: number;
+  /** The execution of the run (1-based) that produced it; later executions replayed it. */
+  execution: number;
+  /** Set for completed steps whose implementation registered a compensation. */
+  compensable?: boolean;
+  completion?: CompletionMetadata;
+}
+
+export interface CompletionMetadata {
+  provider: string;
+  model: string;
+  /** The model the agent asked for, `provider:model`. */
+  requested: string;
+  usage: Usage;
+  finishReason: FinishReason;
+}
+
+/**
+ * The completion facts a journal shows for a completed `llm` entry, read from what `ctx.llm.complete`
+ * journaled (its input names the requested model, its output is the `Completion`). Drivers call this
+ * when they read a journal back, so every engine reports completions the same way.
+ */
+export function withCompletionMetadata(entry: JournalEntry): JournalEntry {
+  if (entry.kind !== 'llm' || entry.status !== 'completed') return entry;
+  const completion = entry.output as Completion;
+  return {
+    ...entry,
+    completion: {
+      provider: completion.provider,
+      model: completion.model,
+      requested: (entry.input as { modelId: string }).modelId,
+      usage: completion.usage,
+      finishReason: completion.finishReason,
+    },
+  };
+}

@@ -1,0 +1,48 @@
+import type { AgentDeclaration } from '../declarations/agent.ts';
+import { AgentContextImpl } from '../context/context-impl.ts';
+import { InputValidationError, OutputValidationError, type CompensationRecord } from '../errors/errors.ts';
+import { serializeError, type SerializedError } from '../errors/ratchet-error.ts';
+import { validate } from '../util/validation.ts';
+import type { DurableHost } from './durable-host.ts';
+import { ExecutionInterrupt } from './execution-interrupt.ts';
+
+export type RunOutcome =
+  | { status: 'completed'; output: unknown }
+  | { status: 'failed'; error: SerializedError; compensations: CompensationRecord[] };
+
+/**
+ * One execution of a run on a host: replays what the journal holds, runs what it does not, and on
+ * failure undoes the completed compensable steps in reverse order, each as a journaled effect (so a
+ * crash during compensation resumes it, and nothing is compensated twice).
+ *
+ * An `ExecutionInterrupt` (suspend, dead-letter) propagates to the driver untouched.
+ */
+export async function executeAgent(agent: AgentDeclaration, input: unknown, host: DurableHost): Promise<RunOutcome> {
+  const ctx = new AgentContextImpl(agent, host);
+  let failure: unknown;
+  try {
+    const parsed = validate(agent.input, input, (issues) => new InputValidationError(agent.name, issues));
+    const output = await agent.run(ctx, parsed);
+    if (ctx.interrupt) throw ctx.interrupt;
+    return {
+      status: 'completed',
+      output: validate(agent.output, output, (issues) => new OutputValidationError(`agent "${agent.name}"`, issues)),
+    };
+  } catch (error) {
+    if (ctx.interrupt) throw ctx.interrupt;
+    if (ExecutionInterrupt.isInstance(error)) throw error;
+    failure = error;
+  }
+
+  const compensations: CompensationRecord[] = [];
+  for (const step of [...ctx.compensable].reverse()) {
+    try {
+      await ctx.compensate(step);
+      compensations.push({ stepId: step.stepId, name: step.name, status: 'compensated' });
+    } catch (error) {
+      if (ctx.interrupt) throw ctx.interrupt;
+      compensations.push({ stepId: step.stepId, name: step.name, status: 'failed', error: serializeError(error) });
+    }
+  }
+  return { status: 'failed', error: serializeError(failure), compensations };
+}

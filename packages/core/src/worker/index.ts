@@ -1,0 +1,2 @@
+export * from './implementation.ts';
+export * from './effect-executor.ts';

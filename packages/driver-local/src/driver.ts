@@ -1,0 +1,69 @@
+import { z } from 'zod';
+import { ConfigError, type Driver, type DriverWorkerOptions } from '@ratchet/core';
+import type { EffectExecutor } from '@ratchet/core/worker';
+import { LocalClient } from './client.ts';
+import { openDatabase } from './database.ts';
+import { RunStore } from './run-store.ts';
+import { LocalWorker } from './worker.ts';
+
+export const localDriverOptionsSchema = z.strictObject({
+  /** The SQLite file every client and worker of this deployment shares. */
+  path: z.string().min(1).default('.ratchet/runs.db'),
+  /** A dead worker's runs are taken over after this long. Production default 30 s; tests use ~1 s. */
+  leaseMs: z.number().positive().default(30_000),
+  /** How often idle workers and waiting clients poll the database. */
+  pollIntervalMs: z.number().positive().default(200),
+  synchronous: z.enum(['NORMAL', 'FULL']).default('NORMAL'),
+});
+
+export type LocalDriverOptions = z.input<typeof localDriverOptionsSchema>;
+
+/**
+ * The embedded driver: a SQLite journal (Node's built-in `node:sqlite`, WAL) shared by any number
+ * of worker processes, with leases, durable timers, persisted signals, retries and dead-lettering.
+ *
+ * @example
+ * const driver = localDriver({ path: '.ratchet/runs.db' });
+ */
+export function localDriver(options: LocalDriverOptions = {}): Driver {
+  const parsed = localDriverOptionsSchema.safeParse(options);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(
+      `Invalid local driver options: ${issue.path.join('.') || issue.code}: ${issue.message}. Valid options: ${Object.keys(localDriverOptionsSchema.shape).join(', ')}`,
+      { valid: Object.keys(localDriverOptionsSchema.shape) },
+    );
+  }
+  const config = parsed.data;
+  const open = () => {
+    const db = openDatabase(config.path, { synchronous: config.synchronous });
+    return { db, store: new RunStore(db) };
+  };
+  return {
+    specificationVersion: 'ratchet.driver.v1',
+    name: 'local',
+    capabilities: {},
+    async connectClient() {
+      const { db, store } = open();
+      return new LocalClient(store, { pollIntervalMs: Math.min(config.pollIntervalMs, 50), onClose: () => db.close() });
+    },
+    async createWorker(executor: EffectExecutor, workerOptions: DriverWorkerOptions = {}) {
+      const { db, store } = open();
+      const worker = new LocalWorker(store, executor, {
+        leaseMs: config.leaseMs,
+        pollIntervalMs: config.pollIntervalMs,
+        concurrency: workerOptions.concurrency ?? 16,
+        onError: (error) => console.error('[ratchet local worker]', error),
+      });
+      let stopped: Promise<void> | undefined;
+      return {
+        start: () => worker.start(),
+        stop: () =>
+          (stopped ??= worker.stop().then(() => db.close())),
+      };
+    },
+  };
+}
+
+/** The factory `createDriverFromConfig` calls for `driver: 'local'`. */
+export const createDriver = localDriver;

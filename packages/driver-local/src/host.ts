@@ -1,0 +1,193 @@
+import {
+  ExecutionInterrupt,
+  assertSameStep,
+  deserializeError,
+  digest,
+  retryDelayMs,
+  serializeError,
+  type DurableHost,
+  type EffectCall,
+  type EffectResult,
+  type SerializedError,
+  type SignalOutcome,
+  type StepCall,
+} from '@ratchet/core';
+import type { EffectExecutor } from '@ratchet/core/worker';
+import type { JournalRow } from './journal.ts';
+import type { ClaimedRun, RunStore } from './run-store.ts';
+
+/**
+ * The local driver's durable primitives for one execution of one run. It replays from the journal
+ * it loaded when the execution began; what is not journaled it runs, journals (fenced by the lease)
+ * and returns. Waiting is never done in memory: a sleep, a signal wait or a retry backoff suspends
+ * the execution, and the worker resumes it from the top when it is due.
+ */
+export class LocalHost implements DurableHost {
+  readonly runId: string;
+  readonly agent: string;
+  readonly seed: string;
+  readonly execution: number;
+
+  readonly #store: RunStore;
+  readonly #executor: EffectExecutor;
+  readonly #workerId: string;
+  readonly #signal: AbortSignal;
+  readonly #journal: Map<number, JournalRow>;
+  readonly #inFlight = new Set<Promise<unknown>>();
+
+  constructor(run: ClaimedRun, deps: { store: RunStore; executor: EffectExecutor; workerId: string; signal: AbortSignal }) {
+    this.runId = run.id;
+    this.agent = run.agent;
+    this.seed = run.seed;
+    this.execution = run.executions;
+    this.#store = deps.store;
+    this.#executor = deps.executor;
+    this.#workerId = deps.workerId;
+    this.#signal = deps.signal;
+    this.#journal = new Map(deps.store.loadJournal(run.id).map((row) => [row.position, row]));
+  }
+
+  async effect(call: EffectCall): Promise<EffectResult> {
+    const journaled = this.#replay(call);
+    if (journaled) {
+      if (journaled.status === 'failed') throw deserializeError(JSON.parse(journaled.error!) as SerializedError);
+      return { output: JSON.parse(journaled.output!), compensable: journaled.compensable === 1 };
+    }
+    const pending = this.#store.pendingStep(this.runId, call.position);
+    const now = Date.now();
+    if (pending && pending.nextAttemptAt > now) throw new ExecutionInterrupt('suspend', { wakeAt: pending.nextAttemptAt });
+    const attempt = this.#store.beginAttempt(this.runId, this.#workerId, call.position, call.stepId, now);
+    if (attempt > call.retry.maxAttempts) {
+      // The previous attempts crashed their workers (they never recorded an outcome): stop here.
+      throw this.#deadLetter(call, pending?.lastError ?? crashedAttempts(call, attempt - 1));
+    }
+    const started = Date.now();
+    const running = this.#executor.execute(call.target, call.input, {
+      runId: this.runId,
+      stepId: call.stepId,
+      idempotencyKey: `${this.runId}:${call.stepId}`,
+      attempt,
+      signal: this.#signal,
+    });
+    this.#track(running);
+    let result: EffectResult;
+    try {
+      result = await running;
+    } catch (error) {
+      if (this.#signal.aborted || ExecutionInterrupt.isInstance(error)) throw new ExecutionInterrupt('abandon');
+      const serialized = serializeError(error);
+      if (!serialized.retryable) {
+        this.#append(call, started, attempt, { status: 'failed', error: serialized });
+        throw deserializeError(serialized);
+      }
+      if (attempt >= call.retry.maxAttempts) throw this.#deadLetter(call, serialized);
+      const wakeAt = Date.now() + retryDelayMs(call.retry, attempt, serialized.retryAfterMs);
+      this.#store.scheduleRetry(this.runId, this.#workerId, call.position, wakeAt, serialized);
+      throw new ExecutionInterrupt('suspend', { wakeAt });
+    }
+    this.#append(call, started, attempt, { status: 'completed', output: result.output, compensable: result.compensable });
+    return result;
+  }
+
+  async sleep(call: StepCall & { durationMs: number }): Promise<void> {
+    if (this.#replay(call)) return;
+    const now = Date.now();
+    const deadline = this.#store.ensureDeadline(this.runId, this.#workerId, call.position, call.stepId, now + call.durationMs, now)!;
+    if (now < deadline) throw new ExecutionInterrupt('suspend', { wakeAt: deadline });
+    this.#append(call, deadline - call.durationMs, 1, { status: 'completed', output: { firedAt: now } }, { durationMs: call.durationMs });
+  }
+
+  async waitForSignal(call: StepCall & { signal: string; timeoutMs?: number }): Promise<SignalOutcome> {
+    const journaled = this.#replay(call);
+    if (journaled) return JSON.parse(journaled.output!) as SignalOutcome;
+    const now = Date.now();
+    const deadline = this.#store.ensureDeadline(
+      this.runId, this.#workerId, call.position, call.stepId, call.timeoutMs === undefined ? null : now + call.timeoutMs, now,
+    );
+    const input = { signal: call.signal, timeoutMs: call.timeoutMs ?? null };
+    const row = this.#row(call, input, now, 1, { status: 'completed' });
+    const consumed = this.#store.consumeSignal(this.#workerId, row, call.signal);
+    if (consumed) return { received: true, payload: consumed.payload };
+    if (deadline !== null && now >= deadline) {
+      this.#append(call, now, 1, { status: 'completed', output: { received: false } }, input);
+      return { received: false };
+    }
+    throw new ExecutionInterrupt('suspend', deadline === null ? {} : { wakeAt: deadline });
+  }
+
+  async now(call: StepCall): Promise<number> {
+    const journaled = this.#replay(call);
+    if (journaled) return JSON.parse(journaled.output!) as number;
+    const now = Date.now();
+    this.#append(call, now, 1, { status: 'completed', output: now }, null);
+    return now;
+  }
+
+  /** Waits for effects still running (a sibling in a `Promise.all` may outlive the suspension). */
+  async settle(): Promise<void> {
+    await Promise.allSettled([...this.#inFlight]);
+  }
+
+  #replay(call: StepCall): JournalRow | undefined {
+    const row = this.#journal.get(call.position);
+    if (row) assertSameStep(call.position, row.step_id, call.stepId);
+    return row;
+  }
+
+  #deadLetter(call: StepCall, error: SerializedError): ExecutionInterrupt {
+    return new ExecutionInterrupt('dead-letter', { error: deserializeError(error), stepId: call.stepId });
+  }
+
+  #track(promise: Promise<unknown>): void {
+    const settled = promise.then(() => undefined, () => undefined);
+    this.#inFlight.add(settled);
+    void settled.then(() => this.#inFlight.delete(settled));
+  }
+
+  #append(
+    call: StepCall & { input?: unknown },
+    startedAt: number,
+    attempts: number,
+    outcome: { status: 'completed' | 'failed'; output?: unknown; error?: SerializedError; compensable?: boolean },
+    input: unknown = call.input,
+  ): void {
+    const row = this.#row(call, input, startedAt, attempts, outcome);
+    this.#store.append(this.#workerId, row);
+    this.#journal.set(call.position, row);
+  }
+
+  #row(
+    call: StepCall,
+    input: unknown,
+    startedAt: number,
+    attempts: number,
+    outcome: { status: 'completed' | 'failed'; output?: unknown; error?: SerializedError; compensable?: boolean },
+  ): JournalRow {
+    return {
+      run_id: this.runId,
+      position: call.position,
+      step_id: call.stepId,
+      kind: call.kind,
+      name: call.name,
+      input_digest: digest(input ?? null),
+      input: input === undefined ? null : JSON.stringify(input),
+      status: outcome.status,
+      output: outcome.output === undefined ? null : JSON.stringify(outcome.output),
+      error: outcome.error === undefined ? null : JSON.stringify(outcome.error),
+      attempts,
+      started_at: startedAt,
+      completed_at: Date.now(),
+      execution: this.execution,
+      compensable: outcome.compensable ? 1 : 0,
+    };
+  }
+}
+
+function crashedAttempts(call: StepCall, attempts: number): SerializedError {
+  return {
+    name: 'WorkerCrashError',
+    kind: 'worker-crash',
+    message: `${attempts} attempt(s) of "${call.stepId}" ended with their worker dying before an outcome was recorded`,
+    retryable: true,
+  };
+}

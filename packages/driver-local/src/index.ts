@@ -1,0 +1,1 @@
+export { localDriver, createDriver, localDriverOptionsSchema, type LocalDriverOptions } from './driver.ts';

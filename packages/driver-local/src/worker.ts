@@ -1,0 +1,105 @@
+import { randomUUID } from 'node:crypto';
+import { ExecutionInterrupt, executeAgent, serializeError, type DriverWorker } from '@ratchet/core';
+import type { EffectExecutor } from '@ratchet/core/worker';
+import { LocalHost } from './host.ts';
+import type { ClaimedRun, RunStore } from './run-store.ts';
+
+export interface LocalWorkerOptions {
+  /** How long a claimed run stays this worker's without a heartbeat; a dead worker's runs move on after it. */
+  leaseMs: number;
+  /** How often an idle worker looks for due runs. */
+  pollIntervalMs: number;
+  concurrency: number;
+  /** Called with errors that are the driver's own (a database failure), not a run's. */
+  onError?: (error: unknown) => void;
+}
+
+/**
+ * Polls the database for due runs of its agents, leases them, and executes each over a `LocalHost`.
+ * The lease is renewed while the execution runs; if renewal fails (the worker stalled past the lease
+ * and another took over) the execution is aborted and writes nothing more.
+ */
+export class LocalWorker implements DriverWorker {
+  readonly id = `worker-${process.pid}-${randomUUID().slice(0, 8)}`;
+  readonly #store: RunStore;
+  readonly #executor: EffectExecutor;
+  readonly #options: LocalWorkerOptions;
+  readonly #active = new Map<string, { abort: AbortController; done: Promise<void> }>();
+  #loop: Promise<void> | undefined;
+  #stopping = false;
+  #wake: (() => void) | undefined;
+
+  constructor(store: RunStore, executor: EffectExecutor, options: LocalWorkerOptions) {
+    this.#store = store;
+    this.#executor = executor;
+    this.#options = options;
+  }
+
+  async start(): Promise<void> {
+    this.#loop ??= this.#poll();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    this.#wake?.();
+    for (const { abort } of this.#active.values()) abort.abort();
+    await this.#loop;
+    await Promise.all([...this.#active.values()].map(({ done }) => done));
+  }
+
+  async #poll(): Promise<void> {
+    const agents = [...this.#executor.agents.keys()];
+    while (!this.#stopping) {
+      try {
+        const free = this.#options.concurrency - this.#active.size;
+        for (const run of this.#store.claim(this.id, agents, Date.now(), this.#options.leaseMs, free)) this.#execute(run);
+      } catch (error) {
+        this.#options.onError?.(error);
+      }
+      await new Promise<void>((resolve) => {
+        this.#wake = resolve;
+        setTimeout(resolve, this.#options.pollIntervalMs).unref?.();
+      });
+    }
+  }
+
+  #execute(run: ClaimedRun): void {
+    const abort = new AbortController();
+    const heartbeat = setInterval(() => {
+      try {
+        if (!this.#store.renewLease(run.id, this.id, Date.now(), this.#options.leaseMs)) abort.abort();
+      } catch (error) {
+        this.#options.onError?.(error);
+      }
+    }, Math.max(10, Math.floor(this.#options.leaseMs / 3)));
+    const done = this.#runOnce(run, abort.signal)
+      .catch((error) => this.#options.onError?.(error))
+      .finally(() => {
+        clearInterval(heartbeat);
+        this.#active.delete(run.id);
+        this.#wake?.(); // a slot is free: look for more work now
+      });
+    this.#active.set(run.id, { abort, done });
+  }
+
+  async #runOnce(run: ClaimedRun, signal: AbortSignal): Promise<void> {
+    const agent = this.#executor.agents.get(run.agent)!;
+    const host = new LocalHost(run, { store: this.#store, executor: this.#executor, workerId: this.id, signal });
+    try {
+      const outcome = await executeAgent(agent, run.input, host);
+      await host.settle();
+      this.#store.finish(run.id, this.id, outcome, Date.now());
+    } catch (error) {
+      await host.settle();
+      if (!ExecutionInterrupt.isInstance(error)) throw error;
+      if (error.reason === 'abandon' || signal.aborted) {
+        this.#store.release(run.id, this.id, Date.now());
+      } else if (error.reason === 'suspend') {
+        this.#store.suspend(run.id, this.id, error.details.wakeAt, run.signalVersion, Date.now());
+      } else {
+        this.#store.deadLetter(run.id, this.id, error.details.stepId, serializeError(error.details.error), Date.now());
+      }
+    }
+  }
+}
+
