@@ -58,7 +58,7 @@ export class LocalWorker implements DriverWorker {
       }
       await new Promise<void>((resolve) => {
         this.#wake = resolve;
-        setTimeout(resolve, this.#options.pollIntervalMs).unref?.();
+        setTimeout(resolve, this.#options.pollIntervalMs);
       });
     }
   }

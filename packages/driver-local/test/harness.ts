@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient, createWorker, type AgentDeclaration, type RatchetClient } from '@ratchet/core';
 import type { ModelProvider } from '@ratchet/core';
-import { startWorldService, type WorldService } from '../../testing/src/world/index.ts' /*TMP*/;
+import { startWorldService, type WorldService } from '@ratchet/testing';
 import { localDriver } from '../src/index.ts';
 import { determinismAgent, orderAgent } from './fixtures/agents.ts';
 import { orderImplementations } from './fixtures/implementations.ts';

@@ -100,7 +100,8 @@ describe('local driver', () => {
     const output = await run.result({ timeoutMs: 10_000 });
     assert.ok(output.afterSleep - output.now >= 50);
     const journal = await h.client.journal('det-1');
-    assert.deepEqual(journal.map((e) => e.stepId), ['now:now#1', 'sleep:sleep#1', 'now:now#2']);
+    assert.deepEqual(journal.map((e) => e.stepId), ['now:now#1', 'step:record#1', 'sleep:sleep#1', 'now:now#2']);
+    assert.deepEqual(journal[1]!.input, { now: output.now, uuid: output.uuid, random: output.random });
     assert.equal(journal[0]!.output, output.now);
     // The sleep suspended the run, so the second execution replayed the first `now` and the uuid.
     const described = await h.client.describe('det-1');

@@ -1,0 +1,37 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { ConfigError } from '../src/index.ts';
+import { createDriverFromConfig, defineConfig, loadConfig, parseConfig } from '../src/config/index.ts';
+
+describe('config', () => {
+  it('names an unknown driver and lists the valid ones', () => {
+    assert.throws(() => parseConfig({ driver: 'kafka' }), (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      assert.match(error.message, /unknown driver "kafka"\. Valid drivers: local, temporal, restate, inngest/);
+      return true;
+    });
+  });
+
+  it('names an unknown option and lists the valid ones', () => {
+    assert.throws(() => parseConfig({ driver: 'local', lcoal: {} }), /unknown option lcoal\. Valid options: driver, local, temporal, restate, inngest/);
+    assert.throws(() => parseConfig({ driver: 'local', local: { pth: 'x' } }), /unknown option local\.pth\. Valid options for local: path, leaseMs, pollIntervalMs/);
+  });
+
+  it('loads ratchet.config.ts and creates the configured driver', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ratchet-config-'));
+    const file = join(dir, 'ratchet.config.ts');
+    writeFileSync(file, `export default { driver: 'local', local: { path: ${JSON.stringify(join(dir, 'runs.db'))} } };\n`);
+    const config = await loadConfig(file);
+    const driver = await createDriverFromConfig(config);
+    assert.equal(driver.name, 'local');
+    assert.equal(driver.specificationVersion, 'ratchet.driver.v1');
+    await assert.rejects(loadConfig(join(dir, 'missing.ts')), /No config file at/);
+  });
+
+  it('says which package a driver needs when it is not installed', async () => {
+    await assert.rejects(createDriverFromConfig(defineConfig({ driver: 'temporal' })), /Driver "temporal" needs the package @ratchet\/driver-temporal, which is not installed/);
+  });
+});

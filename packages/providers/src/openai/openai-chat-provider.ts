@@ -1,0 +1,44 @@
+import type { ModelProvider } from '@ratchet/core';
+import type OpenAI from 'openai';
+import type { CallContext } from '../provider-failure.ts';
+import { collectOpenAIStream } from './collect-openai-stream.ts';
+import { fromOpenAICompletion } from './from-openai-completion.ts';
+import { mapOpenAIError } from './map-openai-error.ts';
+import { toOpenAIRequest, type MaxTokensField } from './to-openai-request.ts';
+
+export interface OpenAIChatProviderSettings {
+  id: string;
+  /** Built with `maxRetries: 0`: Ratchet retries durably itself, journaled and honouring retry-after. */
+  client: OpenAI;
+  maxTokensField: MaxTokensField;
+  /** Redacted from every error message. */
+  secrets: readonly string[];
+}
+
+/** A `ModelProvider` over the Chat Completions API of an OpenAI client, wherever its `baseURL` points. */
+export function openaiChatProvider({ id, client, maxTokensField, secrets }: OpenAIChatProviderSettings): ModelProvider {
+  return {
+    specificationVersion: 'ratchet.provider.v1',
+    id,
+    async doComplete(request, options) {
+      const context: CallContext = { provider: id, model: request.model, secrets };
+      const requestOptions = {
+        signal: options.signal,
+        headers: options.idempotencyKey === undefined ? undefined : { 'Idempotency-Key': options.idempotencyKey },
+      };
+      try {
+        const body = toOpenAIRequest(request, maxTokensField);
+        if (options.onToken) {
+          const stream = await client.chat.completions.create(
+            { ...body, stream: true, stream_options: { include_usage: true } },
+            requestOptions,
+          );
+          return await collectOpenAIStream(stream, context, options.onToken, options.signal);
+        }
+        return fromOpenAICompletion(await client.chat.completions.create(body, requestOptions), id);
+      } catch (error) {
+        throw mapOpenAIError(error, context);
+      }
+    },
+  };
+}

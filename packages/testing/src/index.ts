@@ -1,0 +1,3 @@
+export * from './model-server/index.ts';
+export * from './process/index.ts';
+export * from './world/index.ts';
