@@ -17,14 +17,14 @@ export interface AgentContext {
    * same on every retry and replay. Retryable failures are retried by policy; a terminal failure is
    * journaled and thrown here.
    */
-  step<I, O>(step: StepDeclaration<I, O>, input: I): Promise<O>;
+  step<I, O, In>(step: StepDeclaration<I, O, In>, input: In): Promise<O>;
 
   /**
    * Runs a tool once, by declaration or by name (as a model asks for it). Arguments are validated
    * against the tool's schema before anything runs: a failure throws `ToolInputError`, an unknown
    * name throws `UnknownToolError`, and neither is journaled as an executed step.
    */
-  tool<I, O>(tool: ToolDeclaration<I, O>, input: I): Promise<O>;
+  tool<I, O, In>(tool: ToolDeclaration<I, O, In>, input: In): Promise<O>;
   tool(name: string, input: unknown): Promise<unknown>;
 
   readonly llm: LlmContext;

@@ -58,7 +58,7 @@ export class AgentContextImpl implements AgentContext {
     this.llm = { complete: (request) => this.#complete(request) };
   }
 
-  step<I, O>(step: StepDeclaration<I, O>, input: I): Promise<O> {
+  step<I, O, In>(step: StepDeclaration<I, O, In>, input: In): Promise<O> {
     return this.#runDeclared(step, input);
   }
 
@@ -116,7 +116,7 @@ export class AgentContextImpl implements AgentContext {
     }).then((result) => result.output);
   }
 
-  async #runDeclared<I, O>(declaration: StepDeclaration<I, O>, input: I): Promise<O> {
+  async #runDeclared<I, O, In>(declaration: StepDeclaration<I, O, In>, input: unknown): Promise<O> {
     const parsed = validate(declaration.input, input, (issues) => new ToolInputError(declaration.name, issues));
     const retry = resolveRetryPolicy(this.#agent.retry, declaration.retry);
     const call = { ...this.#next(declaration.type, declaration.name), target: { type: declaration.type, name: declaration.name }, input: parsed, retry };

@@ -21,9 +21,10 @@ import { ConfigError } from '../errors/errors.ts';
  *   },
  * });
  */
-export interface AgentDeclaration<I = any, O = any> {
+/** `I` is what `run` gets (defaults applied), `In` what callers pass to `start`. */
+export interface AgentDeclaration<I = any, O = any, In = I> {
   readonly name: string;
-  readonly input: z.ZodType<I>;
+  readonly input: z.ZodType<I, In>;
   readonly output: z.ZodType<O>;
   readonly tools: readonly ToolDeclaration[];
   /** Default retry policy for this agent's steps, tools and completions. */
@@ -31,16 +32,16 @@ export interface AgentDeclaration<I = any, O = any> {
   run(ctx: AgentContext, input: I): Promise<O>;
 }
 
-export interface AgentOptions<I, O> {
+export interface AgentOptions<I, O, In> {
   name: string;
-  input: z.ZodType<I>;
+  input: z.ZodType<I, In>;
   output: z.ZodType<O>;
   tools?: readonly ToolDeclaration[];
   retry?: RetryPolicyInput;
   run(ctx: AgentContext, input: I): Promise<O>;
 }
 
-export function defineAgent<I, O>(options: AgentOptions<I, O>): AgentDeclaration<I, O> {
+export function defineAgent<I, O, In = I>(options: AgentOptions<I, O, In>): AgentDeclaration<I, O, In> {
   assertName('agent', options.name);
   const tools = options.tools ?? [];
   const seen = new Set<string>();

@@ -14,33 +14,34 @@ import { assertName } from './names.ts';
  *   output: z.object({ html: z.string() }),
  * });
  */
-export interface StepDeclaration<I = any, O = any> {
+/** `I` is what the implementation gets (defaults applied), `In` what the agent passes. */
+export interface StepDeclaration<I = any, O = any, In = I> {
   readonly type: 'step' | 'tool';
   readonly name: string;
-  readonly input: z.ZodType<I>;
+  readonly input: z.ZodType<I, In>;
   readonly output: z.ZodType<O>;
   readonly retry?: RetryPolicyInput;
 }
 
 /** A step a model can be offered: it also has a description. */
-export interface ToolDeclaration<I = any, O = any> extends StepDeclaration<I, O> {
+export interface ToolDeclaration<I = any, O = any, In = I> extends StepDeclaration<I, O, In> {
   readonly type: 'tool';
   readonly description: string;
 }
 
-export interface StepOptions<I, O> {
+export interface StepOptions<I, O, In> {
   name: string;
-  input: z.ZodType<I>;
+  input: z.ZodType<I, In>;
   output: z.ZodType<O>;
   retry?: RetryPolicyInput;
 }
 
-export function defineStep<I, O>(options: StepOptions<I, O>): StepDeclaration<I, O> {
+export function defineStep<I, O, In = I>(options: StepOptions<I, O, In>): StepDeclaration<I, O, In> {
   assertName('step', options.name);
   return Object.freeze({ type: 'step' as const, ...options });
 }
 
-export function defineTool<I, O>(options: StepOptions<I, O> & { description: string }): ToolDeclaration<I, O> {
+export function defineTool<I, O, In = I>(options: StepOptions<I, O, In> & { description: string }): ToolDeclaration<I, O, In> {
   assertName('tool', options.name);
   return Object.freeze({ type: 'tool' as const, ...options });
 }

@@ -34,7 +34,7 @@ export class RatchetClient {
    * Starts a run. Invalid input throws `InputValidationError` and nothing is created. Starting again
    * with the same `runId` returns the existing run; a different agent or input throws `RunConflictError`.
    */
-  async start<I, O>(agent: AgentDeclaration<I, O>, input: I, options: { runId?: string } = {}): Promise<RunHandle<O>> {
+  async start<I, O, In>(agent: AgentDeclaration<I, O, In>, input: In, options: { runId?: string } = {}): Promise<RunHandle<O>> {
     const parsed = validate(agent.input, input, (issues) => new InputValidationError(agent.name, issues));
     const runId = options.runId ?? crypto.randomUUID();
     const inputDigest = digest(parsed);

@@ -18,7 +18,7 @@ export interface EffectContext {
  * idempotency key.
  */
 export interface Implementation<I = any, O = any> {
-  readonly declaration: StepDeclaration<I, O>;
+  readonly declaration: StepDeclaration<I, O, any>;
   execute(input: I, context: EffectContext): Promise<O>;
   compensate?(input: I, output: O, context: EffectContext): Promise<void>;
 }
@@ -30,8 +30,8 @@ export interface Implementation<I = any, O = any> {
  *   compensate: (input, sent) => mailer.recall(sent.messageId),
  * });
  */
-export function implement<I, O>(
-  declaration: StepDeclaration<I, O>,
+export function implement<I, O, In>(
+  declaration: StepDeclaration<I, O, In>,
   handlers: Omit<Implementation<I, O>, 'declaration'>,
 ): Implementation<I, O> {
   return { declaration, ...handlers };

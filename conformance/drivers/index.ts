@@ -1,0 +1,5 @@
+import type { DriverUnderTest } from '../harness/driver-under-test.ts';
+import { local } from './local.ts';
+
+/** Every driver in the matrix. A driver that cannot pass a scenario fails the build: no skip lists. */
+export const allDrivers: DriverUnderTest[] = [local];

@@ -1,0 +1,16 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { DriverUnderTest } from '../harness/driver-under-test.ts';
+
+/** A fresh SQLite file per test file; a dead worker's lease expires after 1 s (production: 30 s). */
+export const local: DriverUnderTest = {
+  name: 'local',
+  async start() {
+    const dir = mkdtempSync(join(tmpdir(), 'ratchet-conformance-local-'));
+    return {
+      driverOptions: { path: join(dir, 'runs.db'), leaseMs: 1_000, pollIntervalMs: 20 },
+      stop: async () => rmSync(dir, { recursive: true, force: true }),
+    };
+  },
+};

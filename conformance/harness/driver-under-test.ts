@@ -1,0 +1,16 @@
+/**
+ * How a driver joins the conformance matrix: it starts what it needs for one test file (the real
+ * engine server on 127.0.0.1, fresh data) and says which options its driver takes there.
+ */
+export interface DriverUnderTest {
+  name: 'local' | 'temporal' | 'restate' | 'inngest';
+  start(): Promise<EngineEnvironment>;
+}
+
+export interface EngineEnvironment {
+  /** Given to `createDriver` in the test process and, as JSON in RATCHET_DRIVER_OPTIONS, in every worker process. */
+  driverOptions: Record<string, unknown>;
+  /** Extra options for the n-th worker process of the file (a serve port, say). */
+  workerOptions?(index: number): Record<string, unknown>;
+  stop(): Promise<void>;
+}

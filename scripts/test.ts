@@ -1,0 +1,25 @@
+// `npm test`: installs the engine servers (idempotent, cached outside the clone), typechecks every
+// package, then runs every test file with node's test runner. Tests start their own servers.
+import { spawnSync } from 'node:child_process';
+import { globSync } from 'node:fs';
+
+const run = (command: string, args: string[]) => {
+  const result = spawnSync(command, args, { stdio: 'inherit' });
+  if (result.status !== 0) process.exit(result.status ?? 1);
+};
+
+run('bash', ['scripts/engines/install.sh']);
+run('npx', ['turbo', 'run', 'typecheck', '--output-logs=errors-only']);
+
+const files = [
+  ...globSync('packages/*/test/**/*.test.ts'),
+  ...globSync('conformance/**/*.test.ts'),
+  ...globSync('examples/*/test/**/*.test.ts'),
+].sort();
+const only = process.argv.slice(2);
+run(process.execPath, [
+  '--test',
+  '--test-reporter=spec',
+  '--test-timeout=300000',
+  ...(only.length ? files.filter((file) => only.some((part) => file.includes(part))) : files),
+]);
