@@ -20,3 +20,6 @@ export * from './driver/driver.ts';
 export * from './driver/client.ts';
 export * from './driver/worker.ts';
 export * from './util/duration.ts';
+export * from './llm/route.ts';
+export * from './llm/budget.ts';
+export * from './llm/prompt.ts';

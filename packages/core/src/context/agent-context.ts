@@ -2,6 +2,9 @@ import type { z } from 'zod';
 import type { Completion, Message } from '../model/completion.ts';
 import type { StepDeclaration, ToolDeclaration } from '../declarations/step.ts';
 import type { Duration } from '../util/duration.ts';
+import type { BudgetView } from '../llm/budget.ts';
+import type { PromptDeclaration, RenderedPrompt } from '../llm/prompt.ts';
+import type { RouteSpec } from '../llm/route.ts';
 
 /**
  * What an agent's `run` function gets. Everything that touches the world or a model goes through it
@@ -28,6 +31,19 @@ export interface AgentContext {
   tool(name: string, input: unknown): Promise<unknown>;
 
   readonly llm: LlmContext;
+
+  /**
+   * The run's token and cost budget: limits, what its journaled completions used, what is left. It is
+   * derived from the journal, so a crash neither resets nor double-counts it.
+   */
+  readonly budget: BudgetView;
+
+  /**
+   * Renders a versioned prompt. The first use in a run pins the version (journaled with its text);
+   * later uses in the run, and every replay, render that same text even after a deploy changed it.
+   * With `label`, the worker's registry resolves the label to a version, once per run.
+   */
+  prompt<V>(prompt: PromptDeclaration<V>, variables: V, options?: { label?: string }): Promise<RenderedPrompt>;
 
   /** A durable sleep: the deadline is journaled, so a restart neither restarts nor skips it. */
   sleep(duration: Duration): Promise<void>;
@@ -69,12 +85,41 @@ export interface LlmContext {
    * });
    */
   complete(request: CompleteRequest): Promise<Completion>;
+
+  /**
+   * Completes, runs the tools the model asks for, and feeds their results back until the model
+   * answers without tool calls. Tool arguments are validated against the tool's schema before
+   * anything runs; malformed JSON, a schema failure or an unknown tool goes back to the model as a
+   * tool error, up to `maxRepairs` times, then `ToolCallError` is thrown. Nothing invalid is executed.
+   */
+  generate(request: GenerateRequest): Promise<GenerateResult>;
+}
+
+export interface GenerateRequest extends CompleteRequest {
+  tools: ToolDeclaration[];
+  /** Completions at most (default 8). */
+  maxSteps?: number;
+  /** Invalid tool calls fed back to the model at most (default 2). */
+  maxRepairs?: number;
+}
+
+export interface GenerateResult {
+  text: string;
+  /** Every completion in order; the last one has no tool calls. */
+  completions: Completion[];
+  /** The whole conversation, tool calls and results included. */
+  messages: Message[];
 }
 
 export interface CompleteRequest {
-  /** `provider:model`, for example `openai:gpt-4o-mini` or `anthropic:claude-sonnet-4-5`. */
-  model: string;
-  messages: Message[];
+  /** `provider:model` (for example `openai:gpt-4o-mini`) or a route from `defineRoute`. */
+  model: string | RouteSpec;
+  /** Sent after the prompt's messages, if a prompt is given. */
+  messages?: Message[];
+  /** A rendered versioned prompt; the completion journals its name and version. */
+  prompt?: RenderedPrompt;
+  /** Stream the answer to the worker's `onToken`; the journal stores the assembled completion. */
+  stream?: boolean;
   /** Tools offered to the model; their zod input schemas are sent as JSON Schema. */
   tools?: ToolDeclaration[];
   maxOutputTokens?: number;

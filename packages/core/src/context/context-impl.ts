@@ -2,17 +2,22 @@ import { z } from 'zod';
 import type { AgentDeclaration } from '../declarations/agent.ts';
 import { resolveRetryPolicy, type RetryPolicy } from '../declarations/retry-policy.ts';
 import type { StepDeclaration, ToolDeclaration } from '../declarations/step.ts';
-import { OutputValidationError, SignalPayloadError, ToolInputError, UnknownToolError } from '../errors/errors.ts';
+import { ConfigError, OutputValidationError, SignalPayloadError, ToolInputError, UnknownToolError } from '../errors/errors.ts';
 import type { StepKind } from '../journal/journal-entry.ts';
 import type { Completion } from '../model/completion.ts';
-import { parseModelId } from '../model/model-id.ts';
 import type { DurableHost, EffectCall, StepCall } from '../runtime/durable-host.ts';
 import { ExecutionInterrupt } from '../runtime/execution-interrupt.ts';
 import { toMilliseconds, type Duration } from '../util/duration.ts';
 import { createSeededRandom, seededUuid } from '../util/seeded-random.ts';
 import { validate } from '../util/validation.ts';
 import { RatchetError } from '../errors/ratchet-error.ts';
-import type { AgentContext, ApprovalResult, CompleteRequest, LlmContext, RunView, SignalResult } from './agent-context.ts';
+import type { AgentContext, ApprovalResult, CompleteRequest, GenerateRequest, GenerateResult, LlmContext, RunView, SignalResult } from './agent-context.ts';
+import { emptyUsage, remainingBudget, type BudgetView } from '../llm/budget.ts';
+import { pinOf, renderPrompt, type PinnedPrompt, type PromptDeclaration, type RenderedPrompt } from '../llm/prompt.ts';
+import { singleModelRoute } from '../llm/route.ts';
+import type { Message } from '../model/completion.ts';
+import type { CompletionEffectInput } from '../worker/complete-on-route.ts';
+import { runToolLoop } from './tool-loop.ts';
 import { toToolSpec } from './to-tool-spec.ts';
 
 /** A completed step whose worker registered a compensation: what the saga undoes on failure. */
@@ -48,6 +53,8 @@ export class AgentContextImpl implements AgentContext {
   readonly #agent: AgentDeclaration;
   readonly #random: () => number;
   readonly #occurrences = new Map<string, number>();
+  readonly #pinnedPrompts = new Map<string, Promise<PinnedPrompt>>();
+  readonly #used = emptyUsage();
   #position = 0;
 
   constructor(agent: AgentDeclaration, host: DurableHost) {
@@ -55,7 +62,30 @@ export class AgentContextImpl implements AgentContext {
     this.#host = host;
     this.#random = createSeededRandom(host.seed);
     this.run = Object.freeze({ id: host.runId, agent: agent.name, attempt: host.execution });
-    this.llm = { complete: (request) => this.#complete(request) };
+    this.llm = {
+      complete: (request) => this.#complete(request),
+      generate: (request: GenerateRequest): Promise<GenerateResult> => runToolLoop(this, request),
+    };
+  }
+
+  get budget(): BudgetView {
+    const limits = this.#agent.budget ?? {};
+    return { limits, used: { ...this.#used }, remaining: remainingBudget(limits, this.#used) };
+  }
+
+  async prompt<V>(prompt: PromptDeclaration<V>, variables: V, options: { label?: string } = {}): Promise<RenderedPrompt> {
+    const parsed = validate(prompt.variables, variables, (issues) => new ConfigError(`Variables for prompt "${prompt.name}" are invalid: ${issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}`, { prompt: prompt.name }));
+    let pinned = this.#pinnedPrompts.get(prompt.name);
+    if (!pinned) {
+      pinned = this.#effect({
+        ...this.#next('prompt', prompt.name),
+        target: { type: 'prompt' },
+        input: { ...pinOf(prompt), ...(options.label === undefined ? {} : { label: options.label }) },
+        retry: resolveRetryPolicy(this.#agent.retry),
+      }).then((result) => result.output as PinnedPrompt);
+      this.#pinnedPrompts.set(prompt.name, pinned);
+    }
+    return renderPrompt(await pinned, parsed as Record<string, unknown>);
   }
 
   step<I, O, In>(step: StepDeclaration<I, O, In>, input: In): Promise<O> {
@@ -128,21 +158,34 @@ export class AgentContextImpl implements AgentContext {
   }
 
   async #complete(request: CompleteRequest): Promise<Completion> {
-    const { model } = parseModelId(request.model);
-    const modelRequest = {
-      model,
-      messages: request.messages,
-      ...(request.tools?.length ? { tools: request.tools.map(toToolSpec) } : {}),
-      ...(request.maxOutputTokens === undefined ? {} : { maxOutputTokens: request.maxOutputTokens }),
-      ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
+    const route = typeof request.model === 'string' ? singleModelRoute(request.model) : request.model;
+    const messages: Message[] = [...(request.prompt?.messages ?? []), ...(request.messages ?? [])];
+    const limits = this.#agent.budget;
+    const input: CompletionEffectInput = {
+      requested: typeof request.model === 'string' ? request.model : `route:${route.name}`,
+      route,
+      request: {
+        messages,
+        ...(request.tools?.length ? { tools: request.tools.map(toToolSpec) } : {}),
+        ...(request.maxOutputTokens === undefined ? {} : { maxOutputTokens: request.maxOutputTokens }),
+        ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
+      },
+      ...(limits ? { budget: remainingBudget(limits, this.#used) } : {}),
+      ...(request.prompt ? { prompt: { name: request.prompt.name, version: request.prompt.version } } : {}),
+      ...(request.stream ? { stream: true } : {}),
     };
     const result = await this.#effect({
       ...this.#next('llm', request.name ?? 'complete'),
       target: { type: 'llm' },
-      input: { modelId: request.model, request: modelRequest },
+      input,
       retry: resolveRetryPolicy(this.#agent.retry),
     });
-    return result.output as Completion;
+    const completion = result.output as Completion;
+    this.#used.inputTokens += completion.usage.inputTokens;
+    this.#used.outputTokens += completion.usage.outputTokens;
+    this.#used.totalTokens += completion.usage.totalTokens;
+    this.#used.costUsd += completion.costUsd ?? 0;
+    return completion;
   }
 
   #effect(call: EffectCall) {

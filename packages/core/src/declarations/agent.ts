@@ -4,6 +4,7 @@ import type { RetryPolicyInput } from './retry-policy.ts';
 import type { ToolDeclaration } from './step.ts';
 import { assertName } from './names.ts';
 import { ConfigError } from '../errors/errors.ts';
+import { budgetLimitsSchema, type BudgetLimits } from '../llm/budget.ts';
 
 /**
  * An agent: a name, input and output schemas, the tools it may use, and `run` — orchestration
@@ -29,6 +30,8 @@ export interface AgentDeclaration<I = any, O = any, In = I> {
   readonly tools: readonly ToolDeclaration[];
   /** Default retry policy for this agent's steps, tools and completions. */
   readonly retry?: RetryPolicyInput;
+  /** Token and cost limits for each run of this agent. */
+  readonly budget?: BudgetLimits;
   run(ctx: AgentContext, input: I): Promise<O>;
 }
 
@@ -38,6 +41,7 @@ export interface AgentOptions<I, O, In> {
   output: z.ZodType<O>;
   tools?: readonly ToolDeclaration[];
   retry?: RetryPolicyInput;
+  budget?: BudgetLimits;
   run(ctx: AgentContext, input: I): Promise<O>;
 }
 
@@ -49,5 +53,6 @@ export function defineAgent<I, O, In = I>(options: AgentOptions<I, O, In>): Agen
     if (seen.has(tool.name)) throw new ConfigError(`Agent "${options.name}" declares tool "${tool.name}" twice`, { tool: tool.name });
     seen.add(tool.name);
   }
-  return Object.freeze({ ...options, tools });
+  const budget = options.budget === undefined ? undefined : budgetLimitsSchema.parse(options.budget);
+  return Object.freeze({ ...options, tools, ...(budget ? { budget } : {}) });
 }

@@ -98,13 +98,14 @@ export async function createClient(driver: Driver): Promise<RatchetClient> {
   return new RatchetClient(await driver.connectClient());
 }
 
-function totalUsage(journal: JournalEntry[]): Usage {
-  const usage: Usage = { inputTokens: 0, outputTokens: 0, totalTokens: 0 };
+function totalUsage(journal: JournalEntry[]): Usage & { costUsd: number } {
+  const usage = { inputTokens: 0, outputTokens: 0, totalTokens: 0, costUsd: 0 };
   for (const entry of journal) {
     if (!entry.completion) continue;
     usage.inputTokens += entry.completion.usage.inputTokens;
     usage.outputTokens += entry.completion.usage.outputTokens;
     usage.totalTokens += entry.completion.usage.totalTokens;
+    usage.costUsd += entry.completion.costUsd ?? 0;
   }
   return usage;
 }

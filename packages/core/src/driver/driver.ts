@@ -54,8 +54,8 @@ export interface RunDescription {
   compensations?: CompensationRecord[];
   /** For a dead-lettered run: the step it stopped at and why. */
   deadLetter?: { stepId?: string; error: SerializedError };
-  /** Total token usage of the run's completions. */
-  usage?: Usage;
+  /** Total token usage of the run's completions, and their cost where the models' prices are known. */
+  usage?: Usage & { costUsd: number };
 }
 
 export interface DriverClient {

@@ -294,3 +294,54 @@ registerErrorKind('provider', (s) => {
 });
 registerErrorKind('run-not-found', (s) => new RunNotFoundError(str(d(s).runId)));
 registerErrorKind('signal-payload', (s) => new SignalPayloadError(str(d(s).signal), list(d(s).issues)));
+
+export interface BudgetUsage {
+  inputTokens: number;
+  outputTokens: number;
+  totalTokens: number;
+  costUsd: number;
+}
+
+/** A completion was refused because it could exceed what is left of the run's budget. Terminal. */
+export class BudgetExceededError extends RatchetError {
+  readonly stepId: string;
+  readonly limit: string;
+  constructor(stepId: string, limit: string, detail: string) {
+    super('budget-exceeded', `Budget exceeded at ${stepId}: ${limit} ${detail}`, { data: { stepId, limit } });
+    this.name = 'BudgetExceededError';
+    this.stepId = stepId;
+    this.limit = limit;
+  }
+}
+
+/** The request cannot fit the context window of any model on its route; nothing was called. Terminal. */
+export class ContextWindowExceededError extends RatchetError {
+  readonly stepId: string;
+  readonly estimatedTokens: number;
+  constructor(stepId: string, estimatedTokens: number, windows: Record<string, number>) {
+    super(
+      'context-window-exceeded',
+      `Context window exceeded at ${stepId}: about ${estimatedTokens} tokens do not fit ${Object.entries(windows).map(([model, size]) => `${model} (${size})`).join(', ')}`,
+      { data: { stepId, estimatedTokens, windows } },
+    );
+    this.name = 'ContextWindowExceededError';
+    this.stepId = stepId;
+    this.estimatedTokens = estimatedTokens;
+  }
+}
+
+/** A model kept asking for tools with malformed or invalid arguments past the allowed repairs. Terminal. */
+export class ToolCallError extends RatchetError {
+  readonly tool: string;
+  constructor(tool: string, problem: string, repairs: number) {
+    super('tool-call', `The model's call to "${tool}" is still invalid after ${repairs} repair(s): ${problem}`, { data: { tool, problem, repairs } });
+    this.name = 'ToolCallError';
+    this.tool = tool;
+  }
+}
+
+registerErrorKind('budget-exceeded', (s) => Object.assign(new BudgetExceededError(str(d(s).stepId), str(d(s).limit), ''), { message: s.message }));
+registerErrorKind('context-window-exceeded', (s) =>
+  Object.assign(new ContextWindowExceededError(str(d(s).stepId), Number(d(s).estimatedTokens), (d(s).windows ?? {}) as Record<string, number>), { message: s.message, data: d(s) }),
+);
+registerErrorKind('tool-call', (s) => Object.assign(new ToolCallError(str(d(s).tool), str(d(s).problem), Number(d(s).repairs)), { message: s.message }));

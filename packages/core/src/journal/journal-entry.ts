@@ -1,7 +1,7 @@
 import type { SerializedError } from '../errors/ratchet-error.ts';
-import type { Completion, FinishReason, Usage } from '../model/completion.ts';
+import type { Completion, FinishReason, RouteAttempt, Usage } from '../model/completion.ts';
 
-export type StepKind = 'step' | 'tool' | 'llm' | 'sleep' | 'signal' | 'now' | 'compensation';
+export type StepKind = 'step' | 'tool' | 'llm' | 'prompt' | 'sleep' | 'signal' | 'now' | 'compensation';
 
 /**
  * One entry of a run's journal, the same on every engine so runs can be compared, inspected and
@@ -31,10 +31,13 @@ export interface JournalEntry {
 export interface CompletionMetadata {
   provider: string;
   model: string;
-  /** The model the agent asked for, `provider:model`. */
+  /** The model id or route name the agent asked for. */
   requested: string;
   usage: Usage;
   finishReason: FinishReason;
+  routeAttempts: RouteAttempt[];
+  costUsd?: number;
+  prompt?: { name: string; version: string };
 }
 
 /**
@@ -50,9 +53,12 @@ export function withCompletionMetadata(entry: JournalEntry): JournalEntry {
     completion: {
       provider: completion.provider,
       model: completion.model,
-      requested: (entry.input as { modelId: string }).modelId,
+      requested: (entry.input as { requested: string }).requested,
       usage: completion.usage,
       finishReason: completion.finishReason,
+      routeAttempts: completion.routeAttempts ?? [],
+      ...(completion.costUsd === undefined ? {} : { costUsd: completion.costUsd }),
+      ...(completion.prompt ? { prompt: completion.prompt } : {}),
     },
   };
 }

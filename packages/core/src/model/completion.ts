@@ -40,6 +40,17 @@ export interface ModelRequest {
   temperature?: number;
 }
 
+/** One try of one model on a route, as journaled. */
+export interface RouteAttempt {
+  model: string;
+  outcome: 'answered' | 'failed' | 'skipped';
+  /** For `failed`: the provider error class. */
+  errorClass?: string;
+  /** For `skipped`: why the model was not called. */
+  reason?: 'context-window' | 'budget' | 'cooldown' | 'no-provider';
+  latencyMs: number;
+}
+
 export interface Completion {
   text: string;
   toolCalls: ToolCall[];
@@ -49,4 +60,10 @@ export interface Completion {
   provider: string;
   /** The model that answered, as the provider reported it. */
   model: string;
+  /** Set by Ratchet: every model tried for this completion, in order. */
+  routeAttempts?: RouteAttempt[];
+  /** Set by Ratchet from the model price table, when the model's prices are known. */
+  costUsd?: number;
+  /** Set by Ratchet when the completion rendered a versioned prompt. */
+  prompt?: { name: string; version: string };
 }

@@ -35,6 +35,7 @@ export interface StepCall {
 export type EffectTarget =
   | { type: 'step' | 'tool'; name: string }
   | { type: 'llm' }
+  | { type: 'prompt' }
   | { type: 'compensation'; of: { type: 'step' | 'tool'; name: string } };
 
 export interface EffectCall extends StepCall {

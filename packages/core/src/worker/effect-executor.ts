@@ -1,21 +1,26 @@
 import type { AgentDeclaration } from '../declarations/agent.ts';
 import { ConfigError, MissingImplementationError } from '../errors/errors.ts';
-import type { Completion, ModelRequest } from '../model/completion.ts';
-import { parseModelId } from '../model/model-id.ts';
+import { pinOf, type PinnedPrompt, type PromptDeclaration } from '../llm/prompt.ts';
 import type { ModelProvider } from '../model/model-provider.ts';
 import type { CompensationInput, EffectResult, EffectTarget } from '../runtime/durable-host.ts';
+import { completeOnRoute, type CompletionEffectInput } from './complete-on-route.ts';
 import type { EffectContext, Implementation } from './implementation.ts';
+import { ModelCatalog, type ModelFacts } from './model-catalog.ts';
+import { ModelCooldown } from './model-cooldown.ts';
 
 export interface WorkerRegistry {
   agents: readonly AgentDeclaration[];
   implementations?: readonly Implementation[];
   providers?: readonly ModelProvider[];
-}
-
-/** The input of an `llm` effect as `ctx.llm.complete` journals it. */
-export interface CompletionEffectInput {
-  modelId: string;
-  request: ModelRequest;
+  /** Every deployed version of each prompt; labels resolve against these. */
+  prompts?: readonly PromptDeclaration[];
+  /** Context windows and prices by `provider:model`, over the bundled catalog. */
+  models?: Record<string, ModelFacts>;
+  /**
+   * Live output of completions asked with `stream: true`. The journal keeps only the whole answer,
+   * and a replay returns it at once without calling this.
+   */
+  onToken?: (event: { runId: string; stepId: string; delta: string }) => void;
 }
 
 /**
@@ -26,8 +31,15 @@ export class EffectExecutor {
   readonly agents: ReadonlyMap<string, AgentDeclaration>;
   readonly #implementations = new Map<string, Implementation>();
   readonly #providers = new Map<string, ModelProvider>();
+  readonly #prompts: readonly PromptDeclaration[];
+  readonly #catalog: ModelCatalog;
+  readonly #cooldown = new ModelCooldown();
+  readonly #onToken: WorkerRegistry['onToken'];
 
   constructor(registry: WorkerRegistry) {
+    this.#prompts = registry.prompts ?? [];
+    this.#catalog = new ModelCatalog(registry.models);
+    this.#onToken = registry.onToken;
     this.agents = uniqueBy(registry.agents, (agent) => agent.name, 'agent');
     for (const [key, implementation] of uniqueBy(
       registry.implementations ?? [],
@@ -45,6 +57,8 @@ export class EffectExecutor {
     switch (target.type) {
       case 'llm':
         return { output: await this.#complete(input as CompletionEffectInput, context), compensable: false };
+      case 'prompt':
+        return { output: this.#pinPrompt(input as PinnedPrompt & { label?: string }), compensable: false };
       case 'compensation': {
         const implementation = this.#implementation(target.of);
         const { input: original, output } = input as CompensationInput;
@@ -65,11 +79,28 @@ export class EffectExecutor {
     return implementation;
   }
 
-  #complete({ modelId, request }: CompletionEffectInput, context: EffectContext): Promise<Completion> {
-    const { provider: providerId } = parseModelId(modelId);
-    const provider = this.#providers.get(providerId);
-    if (!provider) throw new MissingImplementationError(`model provider "${providerId}"`, [...this.#providers.keys()]);
-    return provider.doComplete(request, { signal: context.signal, idempotencyKey: context.idempotencyKey });
+  #complete(input: CompletionEffectInput, context: EffectContext) {
+    const onToken = this.#onToken;
+    return completeOnRoute(input, {
+      providers: this.#providers,
+      catalog: this.#catalog,
+      cooldown: this.#cooldown,
+      stepId: context.stepId,
+      idempotencyKey: context.idempotencyKey,
+      signal: context.signal,
+      ...(onToken ? { onToken: (delta: string) => onToken({ runId: context.runId, stepId: context.stepId, delta }) } : {}),
+    });
+  }
+
+  /** The version a run pins: the labelled one from the registry, or the one the agent's code carries. */
+  #pinPrompt({ label, ...current }: PinnedPrompt & { label?: string }): PinnedPrompt {
+    if (label === undefined) return current;
+    const labelled = this.#prompts.find((prompt) => prompt.name === current.name && prompt.labels.includes(label));
+    if (!labelled) {
+      const known = this.#prompts.filter((prompt) => prompt.name === current.name).flatMap((prompt) => prompt.labels.map((l) => `${l} (v${prompt.version})`));
+      throw new ConfigError(`No version of prompt "${current.name}" is labelled "${label}" on this worker. Labelled: ${known.join(', ') || '(none)'}`, { prompt: current.name, label });
+    }
+    return pinOf(labelled);
   }
 }
 

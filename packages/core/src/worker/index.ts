@@ -1,2 +1,5 @@
 export * from './implementation.ts';
 export * from './effect-executor.ts';
+export * from './complete-on-route.ts';
+export * from './model-catalog.ts';
+export * from './estimate-tokens.ts';
