@@ -52,6 +52,16 @@ for (const driver of selectedDrivers()) {
       assert.equal(requestsOf(runId, 'claude-fallback'), 0);
     });
 
+    it('treats a refusal as a content-policy failure: terminal by default, a fallback where the route says so', async () => {
+      s.models.script({ match: { model: 'claude-refuses' }, fault: 'content-policy', times: 2 });
+      await s.spawnWorker();
+      const failed = await (await s.client.start(llmLabAgent, { mode: 'refusal' }, { runId: 'llm-refusal' })).result({ timeoutMs: 120_000 }).catch((e: unknown) => e);
+      assert.ok(failed instanceof RunFailedError, String(failed));
+      assert.equal(failed.error.data?.errorClass, 'content-policy');
+      const output = await (await s.client.start(llmLabAgent, { mode: 'refusal-fallback' }, { runId: 'llm-refusal-fallback' })).result({ timeoutMs: 120_000 });
+      assert.deepEqual(output.models, ['openai:gpt-plain']);
+    });
+
     it('moves a request that cannot fit a window to the larger model, before calling the small one', async () => {
       const runId = 'llm-window';
       await s.spawnWorker();
@@ -142,6 +152,15 @@ for (const driver of selectedDrivers()) {
         { name: 'note', version: notePromptV1.version },
         { name: 'note', version: notePromptV1.version },
       ]);
+    });
+
+    it('resolves a prompt label to a version from the worker registry', async () => {
+      await s.spawnWorker();
+      const output = await (await s.client.start(llmLabAgent, { mode: 'label' }, { runId: 'llm-label' })).result({ timeoutMs: 120_000 });
+      assert.equal(output.texts[1], `note@${notePromptV1.version}`);
+      const journal = await s.client.journal('llm-label');
+      assert.deepEqual(journal.map((e) => e.stepId), ['prompt:note#1', 'llm:labelled#1']);
+      assert.equal((journal[0]!.output as { template: string }).template, notePromptV1.template);
     });
 
     it('feeds malformed tool arguments back to the model and never executes them', async () => {

@@ -42,3 +42,16 @@ describe('LLM-aware pieces', () => {
     assert.throws(() => defineRoute({ name: 'r', models: ['gpt-4o'] }), /must look like "provider:model"/);
   });
 });
+
+describe('model cooldown', () => {
+  it('skips a model after repeated failures within the window, and forgets them after it', async () => {
+    const { ModelCooldown } = await import('../src/worker/model-cooldown.ts');
+    const cooldown = new ModelCooldown();
+    for (const at of [0, 10, 20]) cooldown.recordFailure('openai:m', at);
+    assert.equal(cooldown.isCooling('openai:m', 3, 100, 50), true);
+    assert.equal(cooldown.isCooling('openai:m', 3, 100, 150), false);
+    cooldown.recordFailure('openai:m', 200);
+    cooldown.recordSuccess('openai:m');
+    assert.equal(cooldown.isCooling('openai:m', 1, 100, 201), false);
+  });
+});

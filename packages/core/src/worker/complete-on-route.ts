@@ -82,6 +82,10 @@ export async function completeOnRoute(input: CompletionEffectInput, deps: RouteD
           idempotencyKey: deps.idempotencyKey,
           ...(input.stream && deps.onToken ? { onToken: deps.onToken } : {}),
         });
+        // Anthropic refuses with a 200 and `stop_reason: refusal`, OpenAI with a 400: treat both alike.
+        if (completion.finishReason === 'content-filter') {
+          throw new ProviderError('content-policy', `${modelId} refused the request (content policy)`, { provider: providerId, model });
+        }
         attempts.push({ model: modelId, outcome: 'answered', latencyMs: Date.now() - started });
         deps.cooldown.recordSuccess(modelId);
         const costUsd = deps.catalog.cost(modelId, completion.usage);
