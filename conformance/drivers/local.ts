@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import type { DriverUnderTest } from '../harness/driver-under-test.ts';
 
 /** A fresh SQLite file per test file; a dead worker's lease expires after 1 s (production: 30 s). */
@@ -12,5 +13,9 @@ export const local: DriverUnderTest = {
       driverOptions: { path: join(dir, 'runs.db'), leaseMs: 1_000, pollIntervalMs: 20 },
       stop: async () => rmSync(dir, { recursive: true, force: true }),
     };
+  },
+  async engineVersion() {
+    const { version } = new DatabaseSync(':memory:').prepare('SELECT sqlite_version() AS version').get() as { version: string };
+    return `node:sqlite ${version} (Node ${process.versions.node})`;
   },
 };

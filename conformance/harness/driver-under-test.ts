@@ -5,6 +5,8 @@
 export interface DriverUnderTest {
   name: 'local' | 'temporal' | 'restate' | 'inngest';
   start(): Promise<EngineEnvironment>;
+  /** The engine and version the report names, for example `restate-server 1.5.3`. */
+  engineVersion?(): Promise<string>;
 }
 
 export interface EngineEnvironment {

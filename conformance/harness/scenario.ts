@@ -14,6 +14,7 @@ import {
   type WorldService,
 } from '@ratchet/testing';
 import type { DriverUnderTest, EngineEnvironment } from './driver-under-test.ts';
+import { recordJournals } from './journal-book.ts';
 
 const workerEntry = fileURLToPath(new URL('../fixtures/worker.ts', import.meta.url));
 
@@ -63,11 +64,11 @@ export class Scenario {
     return worker;
   }
 
-  /** SIGKILLs `worker` the moment the world applies an effect of `type` for `runId`. */
-  killOnEffect(worker: WorkerProcess, runId: string, type: string): Promise<AppliedEffect> {
+  /** SIGKILLs `worker` the moment the world applies an effect of `type` (and matching `when`) for `runId`. */
+  killOnEffect(worker: WorkerProcess, runId: string, type: string, when: (effect: AppliedEffect) => boolean = () => true): Promise<AppliedEffect> {
     return killWhen<AppliedEffect>(
       (listener) => this.world.on('effect', listener),
-      (effect) => effect.idempotencyKey.startsWith(`${runId}:`) && effect.type === type,
+      (effect) => effect.idempotencyKey.startsWith(`${runId}:`) && effect.type === type && when(effect),
       worker,
     );
   }
@@ -107,8 +108,10 @@ export class Scenario {
     return this.waitFor(async () => (await this.client.describe(runId)).status === 'waiting');
   }
 
+  /** Stops the workers, keeps every run's journal for the cross-driver comparison, and stops the engine. */
   async close(): Promise<void> {
     await stopAll();
+    await recordJournals(this.driver.name, this.client);
     await this.client.close();
     await Promise.all([this.world.close(), this.models.close()]);
     await this.engine.stop();

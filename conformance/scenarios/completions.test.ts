@@ -4,6 +4,7 @@ import { stopAll } from '@ratchet/testing';
 import { writerAgent } from '../fixtures/agents.ts';
 import { Scenario } from '../harness/scenario.ts';
 import { selectedDrivers } from '../harness/selected-drivers.ts';
+import { describeJournalAgreement } from '../harness/journal-book.ts';
 
 // Completions through the official OpenAI and Anthropic clients against the scripted model server.
 for (const driver of selectedDrivers()) {
@@ -65,3 +66,5 @@ for (const driver of selectedDrivers()) {
     });
   });
 }
+
+describeJournalAgreement(selectedDrivers().map((driver) => driver.name));

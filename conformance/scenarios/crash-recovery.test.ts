@@ -5,6 +5,7 @@ import { stopAll } from '@ratchet/testing';
 import { determinismAgent, orderAgent } from '../fixtures/agents.ts';
 import { Scenario } from '../harness/scenario.ts';
 import { selectedDrivers } from '../harness/selected-drivers.ts';
+import { describeJournalAgreement } from '../harness/journal-book.ts';
 
 // Real worker processes, killed with SIGKILL at chosen points and replaced by new ones.
 for (const driver of selectedDrivers()) {
@@ -88,7 +89,8 @@ for (const driver of selectedDrivers()) {
       const recorded = await killed; // made by the first execution, which then died
       await s.spawnWorker();
       const output = await s.client.result<{ now: number; uuid: string; random: number }>(runId, { timeoutMs: 120_000 });
-      assert.deepEqual({ now: output.now, uuid: output.uuid, random: output.random }, recorded.payload);
+      assert.deepEqual({ uuid: output.uuid, random: output.random }, recorded.payload);
+      assert.equal((await s.client.journal(runId))[0]!.output, output.now, 'now was journaled by the first execution and replayed');
     });
 
     it('dead-letters with NonDeterminismError when a deploy reorders the steps', async () => {
@@ -117,3 +119,5 @@ for (const driver of selectedDrivers()) {
     });
   });
 }
+
+describeJournalAgreement(selectedDrivers().map((driver) => driver.name));

@@ -5,6 +5,7 @@ import { stopAll } from '@ratchet/testing';
 import { budgetedLabAgent, llmLabAgent, notePromptV1, notePromptV2, pinnedAgentV1 } from '../fixtures/llm-agents.ts';
 import { Scenario } from '../harness/scenario.ts';
 import { selectedDrivers } from '../harness/selected-drivers.ts';
+import { describeJournalAgreement } from '../harness/journal-book.ts';
 
 // Routing, budgets, prompt versions, context windows, tool repair and streaming: core logic that
 // every driver inherits, checked on each of them with the official SDK clients and faults injected.
@@ -207,3 +208,5 @@ for (const driver of selectedDrivers()) {
     });
   });
 }
+
+describeJournalAgreement(selectedDrivers().map((driver) => driver.name));

@@ -38,7 +38,8 @@ export class RatchetClient {
     const parsed = validate(agent.input, input, (issues) => new InputValidationError(agent.name, issues));
     const runId = options.runId ?? crypto.randomUUID();
     const inputDigest = digest(parsed);
-    const started = await this.#client.startRun({ runId, agent: agent.name, input: parsed, inputDigest, seed: crypto.randomUUID() });
+    // The seed of ctx.random()/uuid() is the run id: the same sequence on every replay and every engine.
+    const started = await this.#client.startRun({ runId, agent: agent.name, input: parsed, inputDigest, seed: runId });
     if (!started.created && started.agent !== agent.name) throw new RunConflictError(runId, `for agent "${started.agent}"`);
     if (!started.created && started.inputDigest !== inputDigest) throw new RunConflictError(runId, 'with a different input');
     return { runId, created: started.created, result: (opts) => this.result<O>(runId, opts) };
