@@ -7,7 +7,7 @@ import { createClient } from '@ratchet/core';
 import { createDriverFromConfig, loadConfig } from '@ratchet/core/config';
 import { killWhen, spawnWorker, startModelServer, startWorldService, stopAll, type AppliedEffect } from '@ratchet/testing';
 import { researchAgent } from './agent.ts';
-import { formatTimeline } from './timeline.ts';
+import { formatTimeline } from '@ratchet/cli';
 
 const say = (text: string) => console.log(text);
 const dbPath = fileURLToPath(new URL('../.ratchet/demo.db', import.meta.url));

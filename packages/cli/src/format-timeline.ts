@@ -1,17 +1,19 @@
 import { styleText } from 'node:util';
 import type { JournalEntry } from '@ratchet/core';
 
-/** One line per journal entry: which execution ran it, which replayed it, the model and tokens. */
+/** One line per journal entry: which execution ran it, which replayed it, model, tokens, cost, duration. */
 export function formatTimeline(journal: JournalEntry[], executions: number): string {
   const rows = journal.map((entry) => {
     const replayedIn = Array.from({ length: executions - entry.execution }, (_, i) => entry.execution + i + 1);
     const how = `executed in #${entry.execution}${replayedIn.length ? `, replayed in #${replayedIn.join(', #')}` : ''}`;
     const model = entry.completion ? `${entry.completion.provider}:${entry.completion.model}` : '';
     const tokens = entry.completion ? `${entry.completion.usage.inputTokens}→${entry.completion.usage.outputTokens} tok` : '';
+    const cost = entry.completion?.costUsd === undefined ? '' : `$${entry.completion.costUsd.toFixed(6)}`;
+    const duration = `${entry.completedAt - entry.startedAt} ms`;
     const attempts = entry.attempts > 1 ? styleText('yellow', `${entry.attempts} attempts`) : '';
-    return [String(entry.position), entry.stepId, entry.status, how, model, tokens, attempts];
+    return [String(entry.position), entry.stepId, entry.status, how, model, tokens, cost, duration, attempts];
   });
-  const header = ['#', 'step', 'status', 'execution', 'model', 'tokens', ''];
+  const header = ['#', 'step', 'status', 'execution', 'model', 'tokens', 'cost', 'duration', ''];
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => stripStyles(row[column]!).length)));
   const line = (cells: string[]) => cells.map((cell, column) => cell + ' '.repeat(widths[column]! - stripStyles(cell).length)).join('  ').trimEnd();
   return [styleText('bold', line(header)), ...rows.map(line)].join('\n');

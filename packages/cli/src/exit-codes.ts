@@ -1,0 +1,10 @@
+/** What `ratchet` exits with, so scripts can tell a missing run from a broken config. */
+export const exitCodes = {
+  ok: 0,
+  /** The operation ran and the answer is "no": a failed or dead-lettered run for `result`. */
+  failed: 1,
+  usage: 2,
+  runNotFound: 3,
+  config: 4,
+  unexpected: 5,
+} as const;

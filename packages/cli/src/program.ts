@@ -1,0 +1,133 @@
+import { Command, Option } from 'commander';
+import { RatchetError, type RatchetClient } from '@ratchet/core';
+import { createDriverFromConfig, loadConfig } from '@ratchet/core/config';
+import { exitCodes } from './exit-codes.ts';
+import { formatRun, formatRuns } from './format-run.ts';
+import { formatTimeline } from './format-timeline.ts';
+
+interface GlobalOptions {
+  config: string;
+  json: boolean;
+}
+
+/**
+ * The `ratchet` command line: reads `ratchet.config.ts`, talks to the configured driver, prints for
+ * people by default and JSON with `--json`.
+ */
+export function createProgram(io: { out: (text: string) => void; err: (text: string) => void } = defaultIo): Command {
+  const program = new Command('ratchet')
+    .description('Inspect and steer durable agent runs on any Ratchet driver')
+    .addOption(new Option('-c, --config <path>', 'the config file').default('ratchet.config.ts').env('RATCHET_CONFIG'))
+    .option('--json', 'print JSON for scripts', false)
+    .showHelpAfterError()
+    .configureOutput({ writeOut: io.out, writeErr: io.err });
+
+  const withClient = (action: (client: RatchetClient, ...args: any[]) => Promise<unknown>) => async (...args: any[]) => {
+    const options = program.opts<GlobalOptions>();
+    const client = await connect(options.config);
+    try {
+      const result = await action(client, ...args);
+      if (result !== undefined) io.out(`${typeof result === 'string' ? result : JSON.stringify(result, null, 2)}\n`);
+    } finally {
+      await client.close();
+    }
+  };
+  const json = () => program.opts<GlobalOptions>().json;
+
+  program
+    .command('runs')
+    .description('list runs, newest first, with their status')
+    .option('-n, --limit <count>', 'how many', (value) => Number.parseInt(value, 10), 20)
+    .action(withClient(async (client, options: { limit: number }) => {
+      const runs = await client.listRuns({ limit: options.limit });
+      return json() ? runs : formatRuns(runs);
+    }));
+
+  program
+    .command('show <run>')
+    .description('the run and its timeline: each step, executed or replayed, model, tokens, cost, duration')
+    .action(withClient(async (client, runId: string) => {
+      const [run, journal] = await Promise.all([client.describe(runId), client.journal(runId)]);
+      return json() ? { run, journal } : `${formatRun(run)}\n\n${formatTimeline(journal, run.executions)}`;
+    }));
+
+  program
+    .command('journal <run>')
+    .description("the run's journal, read back from the engine in Ratchet's common entries")
+    .action(withClient(async (client, runId: string) => {
+      const journal = await client.journal(runId);
+      return json() ? journal : journal.map((entry) => `${entry.position}\t${entry.stepId}\t${entry.status}\t${JSON.stringify(entry.output ?? entry.error ?? null)}`).join('\n');
+    }));
+
+  program
+    .command('signal <run> <name> [payload]')
+    .description('send a signal; the payload is JSON')
+    .action(withClient(async (client, runId: string, name: string, payload: string | undefined) => {
+      await client.signal(runId, name, payload === undefined ? null : parseJson(payload));
+      return json() ? { runId, signal: name } : `signalled ${name} to ${runId}`;
+    }));
+
+  for (const [verb, approved] of [['approve', true], ['reject', false]] as const) {
+    program
+      .command(`${verb} <run> <name>`)
+      .description(`${verb} a pending ctx.approval(name)`)
+      .option('--by <who>', 'who decided')
+      .option('--comment <text>', 'why')
+      .action(withClient(async (client, runId: string, name: string, options: { by?: string; comment?: string }) => {
+        await (approved ? client.approve(runId, name, options) : client.reject(runId, name, options));
+        return json() ? { runId, approval: name, approved } : `${approved ? 'approved' : 'rejected'} ${name} on ${runId}`;
+      }));
+  }
+
+  program
+    .command('redrive <run>')
+    .description('resume a dead-lettered run at the step it stopped at')
+    .action(withClient(async (client, runId: string) => {
+      await client.redrive(runId);
+      const run = await client.describe(runId);
+      return json() ? run : `redriven ${runId}: now ${run.status}`;
+    }));
+
+  return program;
+}
+
+/** Runs the program and turns Ratchet errors into a message and an exit code, never a stack trace. */
+export async function runCli(argv: string[], io = defaultIo): Promise<number> {
+  const program = createProgram(io).exitOverride();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCodes.ok;
+  } catch (error) {
+    if (isCommanderExit(error)) return error.exitCode === 0 ? exitCodes.ok : exitCodes.usage;
+    if (RatchetError.isInstance(error)) {
+      io.err(`ratchet: ${error.message}\n`);
+      if (error.kind === 'run-not-found') return exitCodes.runNotFound;
+      if (error.kind === 'config') return exitCodes.config;
+      return exitCodes.failed;
+    }
+    io.err(`ratchet: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return exitCodes.unexpected;
+  }
+}
+
+async function connect(configPath: string): Promise<RatchetClient> {
+  const { createClient } = await import('@ratchet/core');
+  return createClient(await createDriverFromConfig(await loadConfig(configPath)));
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text; // a bare word is a string payload
+  }
+}
+
+function isCommanderExit(error: unknown): error is { exitCode: number } {
+  return typeof error === 'object' && error !== null && 'exitCode' in error && 'code' in error && String((error as { code: unknown }).code).startsWith('commander.');
+}
+
+const defaultIo = {
+  out: (text: string) => process.stdout.write(text),
+  err: (text: string) => process.stderr.write(text),
+};

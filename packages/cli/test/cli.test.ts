@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import { z } from 'zod';
+import { createClient, createWorker, defineAgent, defineStep, TerminalError } from '@ratchet/core';
+import { implement } from '@ratchet/core/worker';
+import { localDriver } from '@ratchet/driver-local';
+import { exitCodes } from '../src/index.ts';
+
+const bin = fileURLToPath(new URL('../src/bin.ts', import.meta.url));
+const greet = defineStep({ name: 'greet', input: z.object({ name: z.string() }), output: z.string() });
+const agent = defineAgent({
+  name: 'greeter',
+  input: z.object({ name: z.string() }),
+  output: z.object({ greeting: z.string() }),
+  retry: { maxAttempts: 1 },
+  async run(ctx, { name }) {
+    const greeting = await ctx.step(greet, { name });
+    const decision = await ctx.approval('send');
+    if (!decision.approved) throw new TerminalError('not sent');
+    return { greeting };
+  },
+});
+
+describe('ratchet CLI', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ratchet-cli-'));
+  const config = join(dir, 'ratchet.config.ts');
+  const driver = localDriver({ path: join(dir, 'runs.db'), leaseMs: 1_000, pollIntervalMs: 10 });
+  let stop: () => Promise<void>;
+  const ratchet = (...args: string[]) => spawnSync(process.execPath, [bin, '--config', config, ...args], { encoding: 'utf8', timeout: 60_000 });
+
+  before(async () => {
+    writeFileSync(config, `export default { driver: 'local', local: { path: ${JSON.stringify(join(dir, 'runs.db'))} } };\n`);
+    const worker = await createWorker(driver, { agents: [agent], implementations: [implement(greet, { execute: async ({ name }) => `hello ${name}` })] });
+    await worker.start();
+    stop = () => worker.stop();
+    const client = await createClient(driver);
+    await client.start(agent, { name: 'ada' }, { runId: 'run-ada' });
+    while ((await client.describe('run-ada')).status !== 'waiting') await new Promise((resolve) => setTimeout(resolve, 10));
+    await client.close();
+  });
+  after(() => stop());
+
+  it('lists runs and shows one with its timeline', () => {
+    const runs = ratchet('runs');
+    assert.equal(runs.status, exitCodes.ok, runs.stderr);
+    assert.match(runs.stdout, /run-ada\tgreeter\twaiting/);
+    const show = ratchet('show', 'run-ada');
+    assert.match(show.stdout, /run-ada {2}greeter {2}.*waiting/);
+    assert.match(show.stdout, /step:greet#1 +completed +executed in #1/);
+    const json = JSON.parse(ratchet('--json', 'journal', 'run-ada').stdout) as { stepId: string; output: unknown }[];
+    assert.deepEqual(json.map((entry) => [entry.stepId, entry.output]), [['step:greet#1', 'hello ada']]);
+  });
+
+  it('approves a pending approval and the run completes', async () => {
+    const approve = ratchet('approve', 'run-ada', 'send', '--by', 'ops');
+    assert.equal(approve.status, exitCodes.ok, approve.stderr);
+    assert.match(approve.stdout, /approved send on run-ada/);
+    const client = await createClient(driver);
+    assert.deepEqual(await client.result('run-ada', { timeoutMs: 10_000 }), { greeting: 'hello ada' });
+    await client.close();
+  });
+
+  it('says plainly when a run does not exist, with its own exit code', () => {
+    const show = ratchet('show', 'no-such-run');
+    assert.equal(show.status, exitCodes.runNotFound);
+    assert.equal(show.stderr, 'ratchet: No run with id "no-such-run"\n');
+  });
+
+  it('names an unknown driver in the config and lists the valid ones', () => {
+    const bad = join(dir, 'bad.config.ts');
+    writeFileSync(bad, `export default { driver: 'kafka' };\n`);
+    const runs = spawnSync(process.execPath, [bin, '--config', bad, 'runs'], { encoding: 'utf8' });
+    assert.equal(runs.status, exitCodes.config);
+    assert.match(runs.stderr, /unknown driver "kafka"\. Valid drivers: local, temporal, restate, inngest/);
+  });
+
+  it('rejects an unknown command with usage help', () => {
+    const result = ratchet('frobnicate');
+    assert.equal(result.status, exitCodes.usage);
+    assert.match(result.stderr, /unknown command 'frobnicate'/);
+  });
+});
