@@ -1,5 +1,6 @@
 import type { DriverUnderTest } from '../harness/driver-under-test.ts';
 import { local } from './local.ts';
+import { temporal } from './temporal.ts';
 
 /** Every driver in the matrix. A driver that cannot pass a scenario fails the build: no skip lists. */
-export const allDrivers: DriverUnderTest[] = [local];
+export const allDrivers: DriverUnderTest[] = [local, temporal];

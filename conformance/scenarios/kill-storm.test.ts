@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { stopAll, type WorkerProcess } from '@ratchet/testing';
-import { twelveStepAgent, writerAgent } from '../fixtures/agents.ts';
+import { stormWriterAgent, twelveStepAgent } from '../fixtures/agents.ts';
 import { describeJournalAgreement } from '../harness/journal-book.ts';
 import { Scenario } from '../harness/scenario.ts';
 import { selectedDrivers } from '../harness/selected-drivers.ts';
@@ -55,7 +55,7 @@ for (const driver of selectedDrivers()) {
       });
       try {
         const runIds = Array.from({ length: runs }, (_, i) => `storm-${i}`);
-        await Promise.all(runIds.map((runId) => s.client.start(writerAgent, { topic: `storm ${runId}` }, { runId })));
+        await Promise.all(runIds.map((runId) => s.client.start(stormWriterAgent, { topic: `storm ${runId}` }, { runId })));
         for (const runId of runIds) await s.client.result(runId, { timeoutMs: 300_000 });
         await Promise.all(replacements);
         for (const runId of runIds) {

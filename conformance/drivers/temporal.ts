@@ -1,0 +1,34 @@
+import { fileURLToPath } from 'node:url';
+import { startTemporalServer } from '@ratchet/driver-temporal';
+import type { DriverUnderTest } from '../harness/driver-under-test.ts';
+
+// The modules that export the fixture worker's agents (see fixtures/hosted-agents.ts).
+const agentModules = ['../fixtures/agents.ts', '../fixtures/llm-agents.ts'].map((path) => fileURLToPath(new URL(path, import.meta.url)));
+
+/**
+ * A fresh `temporal server start-dev` (the CLI from scripts/engines/install-temporal.sh) on its own
+ * SQLite file per test file. Tuned for fast recovery after a kill, each beside the production default
+ * it replaces:
+ * - `activityHeartbeatTimeoutMs: 1000`: a killed worker's step is retried after 1 s without a
+ *   heartbeat; default 30 s.
+ * - `stickyQueueScheduleToStartTimeoutMs: 1000`: a killed worker's cached runs move to another worker
+ *   after 1 s; SDK default 10 s.
+ * - `pollIntervalMs: 20`: how often `result()` asks the server; default 200 ms.
+ */
+export const temporal: DriverUnderTest = {
+  name: 'temporal',
+  async start() {
+    const server = await startTemporalServer();
+    return {
+      driverOptions: {
+        address: server.address,
+        taskQueue: 'ratchet-conformance',
+        agentModules,
+        activityHeartbeatTimeoutMs: 1_000,
+        stickyQueueScheduleToStartTimeoutMs: 1_000,
+        pollIntervalMs: 20,
+      },
+      stop: () => server.stop(),
+    };
+  },
+};

@@ -1,0 +1,182 @@
+import { randomUUID } from 'node:crypto';
+import {
+  ResultTimeoutError,
+  RunNotFoundError,
+  terminalStatuses,
+  type DriverClient,
+  type JournalEntry,
+  type RunDescription,
+  type RunStatus,
+  type StartRunRequest,
+} from '@ratchet/core';
+import { Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type WorkflowExecutionDescription, type WorkflowHandle } from '@temporalio/client';
+import { memoKeys, redriveSignalName, type DeadLetterMemo, type RunArgs } from './contract.ts';
+import { readRunHistory, type RunHistory } from './journal.ts';
+
+export interface TemporalClientOptions {
+  taskQueue: string;
+  /** How often `awaitRun` asks the server for the run's state. */
+  pollIntervalMs: number;
+}
+
+/**
+ * The Temporal driver's client. A run is a workflow: id = run id, type = agent name. Its journal
+ * and its outcome are read back from the workflow's history; only a parked (dead-lettered) run's
+ * reason lives in its memo, where the workflow put it.
+ */
+export class TemporalClient implements DriverClient {
+  readonly #client: Client;
+  readonly #options: TemporalClientOptions;
+
+  constructor(client: Client, options: TemporalClientOptions) {
+    this.#client = client;
+    this.#options = options;
+  }
+
+  async startRun(request: StartRunRequest) {
+    const args: RunArgs = { input: request.input, seed: request.seed };
+    try {
+      await this.#client.workflow.start(request.agent, {
+        workflowId: request.runId,
+        taskQueue: this.#options.taskQueue,
+        args: [args],
+        memo: { [memoKeys.inputDigest]: request.inputDigest },
+        // A run id is never reused, not even after the run ended: a second start finds the first.
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        workflowIdConflictPolicy: 'FAIL',
+      });
+      return { created: true, agent: request.agent, inputDigest: request.inputDigest };
+    } catch (error) {
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+      const existing = await this.#describe(request.runId);
+      return { created: false, agent: existing.type, inputDigest: String(existing.memo?.[memoKeys.inputDigest] ?? '') };
+    }
+  }
+
+  async signalRun(runId: string, name: string, payload: unknown): Promise<void> {
+    try {
+      await this.#handle(runId).signal(name, payload);
+    } catch (error) {
+      if (!(error instanceof WorkflowNotFoundError)) throw error;
+      // Temporal refuses signals to a closed workflow; like the other engines, that is not an error.
+      await this.#describe(runId);
+    }
+  }
+
+  async describeRun(runId: string): Promise<RunDescription> {
+    const [description, history] = await Promise.all([this.#describe(runId), this.#history(runId)]);
+    return toRunDescription(runId, description, history);
+  }
+
+  async awaitRun(runId: string, timeoutMs?: number): Promise<RunDescription> {
+    const deadline = timeoutMs === undefined ? Infinity : Date.now() + timeoutMs;
+    for (;;) {
+      const description = await this.#describe(runId);
+      if (terminalStatuses.has(liveStatus(description))) return this.describeRun(runId);
+      if (Date.now() >= deadline) throw new ResultTimeoutError(runId, timeoutMs!);
+      await new Promise((resolve) => setTimeout(resolve, this.#options.pollIntervalMs));
+    }
+  }
+
+  async readJournal(runId: string): Promise<JournalEntry[]> {
+    return (await this.#history(runId)).entries;
+  }
+
+  /**
+   * A run parked after a step ran out of retries is signalled and retries that step. A run stopped
+   * by a nondeterminism error (a failed workflow) is reset to the workflow task before the
+   * divergence, so the code deployed now replays it: signals sent since are re-applied.
+   */
+  async redriveRun(runId: string): Promise<void> {
+    const [description, events] = await Promise.all([this.#describe(runId), this.#events(runId)]);
+    if (toRunDescription(runId, description, readRunHistory(events)).status !== 'dead-lettered') return;
+    if (description.status.name === 'RUNNING') {
+      await this.#handle(runId).signal(redriveSignalName);
+      return;
+    }
+    const lastTask = events.findLast((event) => event.workflowTaskCompletedEventAttributes);
+    await this.#client.workflowService.resetWorkflowExecution({
+      namespace: this.#client.options.namespace,
+      workflowExecution: { workflowId: runId, runId: description.runId },
+      reason: 'ratchet redrive',
+      workflowTaskFinishEventId: lastTask!.eventId!,
+      requestId: randomUUID(),
+    });
+  }
+
+  async listRuns(options: { limit?: number } = {}): Promise<RunDescription[]> {
+    const limit = options.limit ?? 100;
+    const runIds: string[] = [];
+    for await (const execution of this.#client.workflow.list({ query: `TaskQueue = '${this.#options.taskQueue}'` })) {
+      if (runIds.length >= limit) break;
+      if (!runIds.includes(execution.workflowId)) runIds.push(execution.workflowId);
+    }
+    return Promise.all(runIds.map((runId) => this.describeRun(runId)));
+  }
+
+  async close(): Promise<void> {
+    await this.#client.connection.close();
+  }
+
+  #handle(runId: string): WorkflowHandle {
+    return this.#client.workflow.getHandle(runId);
+  }
+
+  async #describe(runId: string): Promise<WorkflowExecutionDescription> {
+    try {
+      return await this.#handle(runId).describe();
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) throw new RunNotFoundError(runId);
+      throw error;
+    }
+  }
+
+  async #history(runId: string): Promise<RunHistory> {
+    return readRunHistory(await this.#events(runId));
+  }
+
+  async #events(runId: string) {
+    try {
+      return (await this.#handle(runId).fetchHistory()).events ?? [];
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) throw new RunNotFoundError(runId);
+      throw error;
+    }
+  }
+}
+
+/** The status a description alone tells (no history needed), for polling. */
+function liveStatus(description: WorkflowExecutionDescription): RunStatus {
+  switch (description.status.name) {
+    case 'RUNNING': {
+      const { pendingActivities, pendingWorkflowTask } = description.raw;
+      // A pending workflow task comes first: it is how a redrive (a signal) shows before it is handled.
+      if (pendingActivities?.length || pendingWorkflowTask) return description.historyLength <= 3 ? 'pending' : 'running';
+      return description.memo?.[memoKeys.deadLetter] ? 'dead-lettered' : 'waiting';
+    }
+    case 'COMPLETED':
+      return 'completed';
+    default:
+      // Closed: whether it failed or was stopped by a nondeterminism error, history tells.
+      return 'failed';
+  }
+}
+
+function toRunDescription(runId: string, description: WorkflowExecutionDescription, history: RunHistory): RunDescription {
+  const run: RunDescription = {
+    runId,
+    agent: description.type,
+    status: history.end?.status ?? liveStatus(description),
+    executions: history.executions,
+    createdAt: history.createdAt,
+    updatedAt: history.updatedAt,
+  };
+  if (run.status === 'dead-lettered' && !history.end) run.deadLetter = description.memo?.[memoKeys.deadLetter] as DeadLetterMemo;
+  if (history.end?.status === 'completed') run.output = history.end.output;
+  if (history.end?.status === 'failed') {
+    run.error = history.end.error;
+    run.compensations = history.end.compensations;
+  }
+  if (history.end?.status === 'dead-lettered') run.deadLetter = { error: history.end.error };
+  return run;
+}

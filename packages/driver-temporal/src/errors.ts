@@ -1,0 +1,21 @@
+import { retryDelayMs, serializeError, type RetryPolicy } from '@ratchet/core';
+import { ApplicationFailure } from '@temporalio/common';
+
+/**
+ * The one mapping from an error thrown by an effect to Temporal's failure: a Ratchet error that is
+ * not retryable becomes a non-retryable `ApplicationFailure` (Temporal journals it once and the
+ * workflow throws it into the agent); anything retryable stays retryable, with `nextRetryDelay`
+ * honouring a provider's `retryAfterMs`. The serialized error rides along as the failure's only
+ * detail, so the workflow and the journal rebuild the same Ratchet error class.
+ */
+export function toTemporalFailure(error: unknown, policy: RetryPolicy, attempt: number): ApplicationFailure {
+  const serialized = serializeError(error);
+  return ApplicationFailure.create({
+    type: serialized.name,
+    message: serialized.message,
+    nonRetryable: !serialized.retryable,
+    details: [serialized],
+    ...(serialized.retryAfterMs === undefined ? {} : { nextRetryDelay: retryDelayMs(policy, attempt, serialized.retryAfterMs) }),
+    ...(error instanceof Error ? { cause: error } : {}),
+  });
+}

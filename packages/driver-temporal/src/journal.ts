@@ -1,0 +1,197 @@
+import {
+  NonDeterminismError,
+  digest,
+  serializeError,
+  withCompletionMetadata,
+  type JournalEntry,
+  type SerializedError,
+} from '@ratchet/core';
+import { defaultPayloadConverter } from '@temporalio/common';
+import { tsToMs } from '@temporalio/common/lib/time.js';
+import type { temporal } from '@temporalio/proto';
+import {
+  memoKeys,
+  nondeterminismCode,
+  runFailedType,
+  type EffectRequest,
+  type EffectResponse,
+  type RecordedEntry,
+  type RunFailureDetails,
+} from './contract.ts';
+
+type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+type Payload = temporal.api.common.v1.IPayload;
+type Failure = temporal.api.failure.v1.IFailure;
+
+/** How a run's workflow ended, read from its closing event. */
+export type RunEnd =
+  | { status: 'completed'; output: unknown }
+  | { status: 'failed'; error: SerializedError; compensations: RunFailureDetails['compensations'] }
+  | { status: 'dead-lettered'; error: SerializedError };
+
+export interface RunHistory {
+  entries: JournalEntry[];
+  /** Workflow tasks completed: each one is an execution of the run's code up to its next wait. */
+  executions: number;
+  createdAt: number;
+  updatedAt: number;
+  end?: RunEnd;
+}
+
+/**
+ * Reads a run's journal back from its workflow history, in Ratchet's common entries:
+ * - each `ratchetEffect` activity that completed, or failed with a non-retryable error, is one entry
+ *   (its request names the step; `attempts` is the attempt of its `ActivityTaskStarted`, crashed
+ *   attempts included); one that ran out of retries parked the run and is not an entry, as on every
+ *   engine, and the same step after a redrive is;
+ * - each `ratchet.entry` memo upsert is one entry (now, signal, sleep);
+ * - `execution` is the number of the workflow task whose commands produced the entry.
+ */
+export function readRunHistory(events: readonly HistoryEvent[]): RunHistory {
+  const entries: JournalEntry[] = [];
+  const taskNumber = new Map<number, number>();
+  const scheduled = new Map<number, { request: EffectRequest; execution: number }>();
+  const started = new Map<number, { attempt: number; at: number }>();
+  let executions = 0;
+  let end: RunEnd | undefined;
+  const execution = (completedEventId: unknown) => taskNumber.get(Number(completedEventId)) ?? executions;
+
+  for (const event of events) {
+    const at = tsToMs(event.eventTime);
+    const id = Number(event.eventId);
+    if (event.workflowTaskCompletedEventAttributes) {
+      executions += 1;
+      taskNumber.set(id, executions);
+    } else if (event.activityTaskScheduledEventAttributes) {
+      const attributes = event.activityTaskScheduledEventAttributes;
+      const request = decode<EffectRequest>(attributes.input?.payloads?.[0]);
+      scheduled.set(id, { request, execution: execution(attributes.workflowTaskCompletedEventId) });
+    } else if (event.activityTaskStartedEventAttributes) {
+      const attributes = event.activityTaskStartedEventAttributes;
+      started.set(Number(attributes.scheduledEventId), { attempt: attributes.attempt ?? 1, at });
+    } else if (event.activityTaskCompletedEventAttributes) {
+      const attributes = event.activityTaskCompletedEventAttributes;
+      const response = decode<EffectResponse>(attributes.result?.payloads?.[0]);
+      entries.push(effectEntry(scheduled, started, Number(attributes.scheduledEventId), at, { status: 'completed', output: response.output, compensable: response.compensable }));
+    } else if (event.activityTaskFailedEventAttributes) {
+      const attributes = event.activityTaskFailedEventAttributes;
+      const failure = attributes.failure;
+      const serialized = decode<SerializedError | undefined>(failure?.applicationFailureInfo?.details?.payloads?.[0]);
+      if (failure?.applicationFailureInfo?.nonRetryable && serialized) {
+        entries.push(effectEntry(scheduled, started, Number(attributes.scheduledEventId), at, { status: 'failed', error: serialized }));
+      }
+    } else if (event.workflowPropertiesModifiedEventAttributes) {
+      const attributes = event.workflowPropertiesModifiedEventAttributes;
+      const payload = attributes.upsertedMemo?.fields?.[memoKeys.entry];
+      if (payload) entries.push(recordedEntry(decode<RecordedEntry>(payload), execution(attributes.workflowTaskCompletedEventId)));
+    } else if (event.workflowExecutionCompletedEventAttributes) {
+      end = { status: 'completed', output: decode(event.workflowExecutionCompletedEventAttributes.result?.payloads?.[0]) ?? null };
+    } else if (event.workflowExecutionFailedEventAttributes) {
+      end = failedEnd(event.workflowExecutionFailedEventAttributes.failure ?? {}, entries, scheduled);
+    } else if (event.workflowExecutionTerminatedEventAttributes) {
+      end = stoppedEnd('terminated', `The workflow was terminated: ${event.workflowExecutionTerminatedEventAttributes.reason ?? 'no reason given'}`);
+    } else if (event.workflowExecutionCanceledEventAttributes) {
+      end = stoppedEnd('cancelled', 'The workflow was cancelled');
+    } else if (event.workflowExecutionTimedOutEventAttributes) {
+      end = stoppedEnd('timed-out', 'The workflow ran past its execution timeout');
+    }
+  }
+  entries.sort((a, b) => a.position - b.position);
+  return {
+    entries,
+    executions,
+    createdAt: tsToMs(events[0]?.eventTime),
+    updatedAt: tsToMs(events.at(-1)?.eventTime),
+    ...(end ? { end } : {}),
+  };
+}
+
+function effectEntry(
+  scheduled: Map<number, { request: EffectRequest; execution: number }>,
+  started: Map<number, { attempt: number; at: number }>,
+  scheduledEventId: number,
+  completedAt: number,
+  outcome: { status: 'completed'; output: unknown; compensable: boolean } | { status: 'failed'; error: SerializedError },
+): JournalEntry {
+  const { request, execution } = scheduled.get(scheduledEventId)!;
+  const attempt = started.get(scheduledEventId);
+  const entry: JournalEntry = {
+    position: request.position,
+    stepId: request.stepId,
+    kind: request.kind,
+    name: request.name,
+    inputDigest: digest(request.input ?? null),
+    input: request.input,
+    status: outcome.status,
+    attempts: attempt?.attempt ?? 1,
+    startedAt: attempt?.at ?? completedAt,
+    completedAt,
+    execution,
+  };
+  if (outcome.status === 'completed') {
+    entry.output = outcome.output;
+    if (outcome.compensable) entry.compensable = true;
+  } else {
+    entry.error = outcome.error;
+  }
+  return withCompletionMetadata(entry);
+}
+
+function recordedEntry(recorded: RecordedEntry, execution: number): JournalEntry {
+  return {
+    position: recorded.position,
+    stepId: recorded.stepId,
+    kind: recorded.kind,
+    name: recorded.name,
+    inputDigest: digest(recorded.input ?? null),
+    input: recorded.input,
+    status: 'completed',
+    output: recorded.output,
+    attempts: 1,
+    startedAt: recorded.startedAt,
+    completedAt: recorded.completedAt,
+    execution,
+  };
+}
+
+function failedEnd(failure: Failure, entries: JournalEntry[], scheduled: Map<number, { request: EffectRequest }>): RunEnd {
+  const message = failure.message ?? '';
+  if (message.includes(nondeterminismCode)) {
+    return { status: 'dead-lettered', error: serializeError(toNonDeterminismError(message, entries, scheduled)) };
+  }
+  const info = failure.applicationFailureInfo;
+  if (info?.type === runFailedType) {
+    const details = decode<RunFailureDetails>(info.details?.payloads?.[0]);
+    return { status: 'failed', error: details.error, compensations: details.compensations };
+  }
+  return { status: 'failed', error: { name: info?.type || 'Error', kind: 'application', message, retryable: false }, compensations: [] };
+}
+
+/**
+ * Temporal's replay compares each scheduled activity's id with history; the id is the step id, so
+ * its message names both steps: "Activity id of scheduled event 'X' does not match activity id of
+ * activity command 'Y'". Any other divergence (a timer where history has an activity, a missing
+ * step) is reported at the first position past the journal, with Temporal's own words.
+ */
+function toNonDeterminismError(message: string, entries: JournalEntry[], scheduled: Map<number, { request: EffectRequest }>): NonDeterminismError {
+  const ids = /Activity id of scheduled event '([^']*)' does not match activity id of activity command '([^']*)'/.exec(message);
+  if (ids) {
+    const expected = [...scheduled.values()].find(({ request }) => activityIdOf(request.stepId, ids[1]!))?.request;
+    if (expected) return new NonDeterminismError(expected.position, expected.stepId, ids[2]!.replace(/~\d+$/, ''));
+  }
+  const position = entries.length === 0 ? 0 : Math.max(...entries.map((entry) => entry.position)) + 1;
+  return new NonDeterminismError(position, 'the step Temporal recorded next', message.slice(message.indexOf(nondeterminismCode)));
+}
+
+/** Whether `activityId` is the step's id, or its id after a redrive (`stepId~N`). */
+function activityIdOf(stepId: string, activityId: string): boolean {
+  return activityId === stepId || activityId.startsWith(`${stepId}~`);
+}
+
+function stoppedEnd(kind: string, message: string): RunEnd {
+  return { status: 'failed', error: { name: 'WorkflowStopped', kind, message, retryable: false }, compensations: [] };
+}
+
+function decode<T>(payload: Payload | null | undefined): T {
+  return (payload ? defaultPayloadConverter.fromPayload(payload as never) : undefined) as T;
+}
