@@ -3,6 +3,7 @@ import { approvalSignalName } from '../context/context-impl.ts';
 import { InputValidationError, RunConflictError, RunDeadLetteredError, RunFailedError } from '../errors/errors.ts';
 import { digest } from '../journal/digest.ts';
 import type { JournalEntry } from '../journal/journal-entry.ts';
+import type { SerializedError } from '../errors/ratchet-error.ts';
 import type { Usage } from '../model/completion.ts';
 import { validate } from '../util/validation.ts';
 import type { Driver, DriverClient, RunDescription } from './driver.ts';
@@ -52,10 +53,8 @@ export class RatchetClient {
   async result<O = unknown>(runId: string, options: { timeoutMs?: number } = {}): Promise<O> {
     const run = await this.#client.awaitRun(runId, options.timeoutMs);
     if (run.status === 'completed') return run.output as O;
-    if (run.status === 'dead-lettered') {
-      throw new RunDeadLetteredError(runId, run.deadLetter?.stepId, run.deadLetter?.error ?? { name: 'Error', kind: 'unknown', message: 'unknown', retryable: false });
-    }
-    throw new RunFailedError(runId, run.error ?? { name: 'Error', kind: 'unknown', message: 'unknown', retryable: false }, run.compensations ?? []);
+    if (run.status === 'dead-lettered') throw new RunDeadLetteredError(runId, run.deadLetter?.stepId, run.deadLetter?.error ?? unrecorded);
+    throw new RunFailedError(runId, run.error ?? unrecorded, run.compensations ?? []);
   }
 
   signal(runId: string, name: string, payload: unknown = null): Promise<void> {
@@ -94,6 +93,9 @@ export class RatchetClient {
     return this.#client.close();
   }
 }
+
+/** What a driver reports when an engine kept no error for a failed run. */
+const unrecorded: SerializedError = { name: 'Error', kind: 'unknown', message: 'the engine recorded no error', retryable: false };
 
 export async function createClient(driver: Driver): Promise<RatchetClient> {
   return new RatchetClient(await driver.connectClient());
