@@ -85,8 +85,9 @@ export class LocalHost implements DurableHost {
       this.#store.scheduleRetry(this.runId, this.#workerId, call.position, wakeAt, serialized);
       throw new ExecutionInterrupt('suspend', { wakeAt });
     }
-    this.#append(call, started, attempt, { status: 'completed', output: result.output, compensable: result.compensable });
-    return result;
+    const row = this.#append(call, started, attempt, { status: 'completed', output: result.output, compensable: result.compensable });
+    // Hand back what the journal holds, so the first execution sees exactly what a replay will.
+    return { output: JSON.parse(row.output!), compensable: result.compensable };
   }
 
   async sleep(call: StepCall & { durationMs: number }): Promise<void> {
@@ -150,10 +151,11 @@ export class LocalHost implements DurableHost {
     attempts: number,
     outcome: { status: 'completed' | 'failed'; output?: unknown; error?: SerializedError; compensable?: boolean },
     input: unknown = call.input,
-  ): void {
+  ): JournalRow {
     const row = this.#row(call, input, startedAt, attempts, outcome);
     this.#store.append(this.#workerId, row);
     this.#journal.set(call.position, row);
+    return row;
   }
 
   #row(
