@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
-import { startTemporalServer } from '@ratchet/driver-temporal';
+import { execFileSync } from 'node:child_process';
+import { defaultTemporalBinary, startTemporalServer } from '@ratchet/driver-temporal';
 import type { DriverUnderTest } from '../harness/driver-under-test.ts';
 
 // The modules that export the fixture worker's agents (see fixtures/hosted-agents.ts).
@@ -30,5 +31,9 @@ export const temporal: DriverUnderTest = {
       },
       stop: () => server.stop(),
     };
+  },
+  async engineVersion() {
+    // `temporal version 1.9.1 (Server 1.32.0, UI 2.x)`: the CLI that embeds the dev server.
+    return execFileSync(defaultTemporalBinary(), ['--version'], { encoding: 'utf8' }).trim();
   },
 };
