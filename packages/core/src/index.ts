@@ -15,6 +15,7 @@ export * from './journal/digest.ts';
 export * from './runtime/durable-host.ts';
 export * from './runtime/execution-interrupt.ts';
 export * from './runtime/assert-same-step.ts';
+export * from './runtime/journal-prefix-host.ts';
 export * from './runtime/execute-agent.ts';
 export * from './driver/driver.ts';
 export * from './driver/client.ts';
