@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ConfigError } from '../src/index.ts';
-import { createDriverFromConfig, defineConfig, loadConfig, parseConfig } from '../src/config/index.ts';
+import { createDriverFromConfig, defineConfig, importDriverPackage, loadConfig, parseConfig } from '../src/config/index.ts';
 
 describe('config', () => {
   it('names an unknown driver and lists the valid ones', () => {
@@ -32,6 +32,7 @@ describe('config', () => {
   });
 
   it('says which package a driver needs when it is not installed', async () => {
-    await assert.rejects(createDriverFromConfig(defineConfig({ driver: 'temporal' })), /Driver "temporal" needs the package @ratchet\/driver-temporal, which is not installed/);
+    await assert.rejects(importDriverPackage('kafka', '@ratchet/driver-kafka'), /Driver "kafka" needs the package @ratchet\/driver-kafka, which is not installed/);
+    assert.equal(defineConfig({ driver: 'local' }).driver, 'local');
   });
 });

@@ -126,7 +126,7 @@ export class TemporalClient implements DriverClient {
     try {
       return await this.#handle(runId).describe();
     } catch (error) {
-      if (error instanceof WorkflowNotFoundError) throw new RunNotFoundError(runId);
+      if (isNotFound(error)) throw new RunNotFoundError(runId);
       throw error;
     }
   }
@@ -139,7 +139,7 @@ export class TemporalClient implements DriverClient {
     try {
       return (await this.#handle(runId).fetchHistory()).events ?? [];
     } catch (error) {
-      if (error instanceof WorkflowNotFoundError) throw new RunNotFoundError(runId);
+      if (isNotFound(error)) throw new RunNotFoundError(runId);
       throw error;
     }
   }
@@ -179,4 +179,12 @@ function toRunDescription(runId: string, description: WorkflowExecutionDescripti
   }
   if (history.end?.status === 'dead-lettered') run.deadLetter = { error: history.end.error };
   return run;
+}
+
+/**
+ * Whether the server said the workflow does not exist. Some client paths wrap that in
+ * `WorkflowNotFoundError`, others (seen on `describe`) pass gRPC's NOT_FOUND (code 5) through as is.
+ */
+function isNotFound(error: unknown): boolean {
+  return error instanceof WorkflowNotFoundError || (error as { code?: unknown } | null)?.code === 5;
 }

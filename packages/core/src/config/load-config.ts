@@ -39,19 +39,22 @@ export async function loadConfig(file = 'ratchet.config.ts'): Promise<z.output<t
 /** Imports the configured driver's package and creates the driver with its options. */
 export async function createDriverFromConfig(value: RatchetConfig): Promise<Driver> {
   const config = parseConfig(value);
-  const packageName = driverPackages[config.driver];
+  const module = await importDriverPackage(config.driver, driverPackages[config.driver]);
+  return module.createDriver(config[config.driver] ?? {});
+}
+
+/** Imports a driver package, saying plainly when it is not installed (and not when one of its own imports fails). */
+export async function importDriverPackage(driver: string, packageName: string): Promise<{ createDriver: (options: unknown) => Driver }> {
   let module: { createDriver?: (options: unknown) => Driver };
   try {
     module = await import(packageName);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw error;
-    throw new ConfigError(`Driver "${config.driver}" needs the package ${packageName}, which is not installed`, {
-      driver: config.driver,
-      package: packageName,
-    });
+    const missing = (error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && (error as Error).message.includes(`'${packageName}'`);
+    if (!missing) throw error;
+    throw new ConfigError(`Driver "${driver}" needs the package ${packageName}, which is not installed`, { driver, package: packageName });
   }
   if (typeof module.createDriver !== 'function') {
     throw new ConfigError(`${packageName} does not export createDriver`, { package: packageName });
   }
-  return module.createDriver(config[config.driver] ?? {});
+  return module as { createDriver: (options: unknown) => Driver };
 }
