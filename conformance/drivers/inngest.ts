@@ -1,0 +1,43 @@
+import { createServer } from 'node:net';
+import { startInngestServer } from '@ratchet/driver-inngest';
+import type { DriverUnderTest } from '../harness/driver-under-test.ts';
+
+/**
+ * A fresh self-hosted `inngest start` on its own Redis per test file, in cloud mode (signed requests).
+ * Tuned for fast recovery after a kill, each beside the production default it replaces:
+ * - `--retry-interval 1`: a failed request (the killed worker's) is retried after 1 s; by default the
+ *   server backs off exponentially (about 15 s, then more, measured ~16 s to resume after a kill).
+ * - `--tick 10`: the executor polls its queue every 10 ms; default 150 ms.
+ * - all workers of a file share one free port (`reusePort`), so the kernel spreads the server's
+ *   requests between them as a load balancer would in production, and a killed worker's share moves
+ *   to the others.
+ * - `pollIntervalMs: 50`: how often `result()` reads the trace; default 250 ms.
+ */
+export const inngest: DriverUnderTest = {
+  name: 'inngest',
+  async start() {
+    const [server, servePort] = await Promise.all([startInngestServer({ retryIntervalSeconds: 1, tickMs: 10 }), freePort()]);
+    return {
+      driverOptions: {
+        baseUrl: server.baseUrl,
+        signingKey: server.signingKey,
+        eventKey: server.eventKey,
+        servePort,
+        reusePort: true,
+        pollIntervalMs: 50,
+      },
+      stop: () => server.stop(),
+    };
+  },
+};
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}

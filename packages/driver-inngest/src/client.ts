@@ -1,0 +1,159 @@
+import type { Inngest } from 'inngest';
+import {
+  RatchetError,
+  ResultTimeoutError,
+  RunNotFoundError,
+  terminalStatuses,
+  type DriverClient,
+  type JournalEntry,
+  type RunDescription,
+  type StartRunRequest,
+} from '@ratchet/core';
+import { readRunRecord, type RunRecord } from './journal.ts';
+import { eventNames, startEventId, type RedriveEventData, type SignalEventData, type StartEventData } from './protocol.ts';
+import type { ServerApi, StoredEvent } from './server-api.ts';
+
+// How long `redriveRun` waits for the parked run to take the redrive before it returns anyway.
+const redriveSettleMs = 30_000;
+
+/**
+ * The Inngest driver's client. A run is found by its start event (named after the run id), its
+ * Inngest run through that event, and its state and journal in the run's trace: all the server's
+ * own, uncached records, so nothing is kept beside the server.
+ */
+export class InngestClient implements DriverClient {
+  readonly #app: string;
+  readonly #inngest: Inngest.Any;
+  readonly #api: ServerApi;
+  readonly #pollIntervalMs: number;
+  /** Ratchet run id to Inngest run id: fixed once the server has created the run. */
+  readonly #inngestRunIds = new Map<string, string>();
+  /**
+   * Runs this client started whose start event the server may not list yet: events are stored a few
+   * milliseconds after `send` returns, so a start is read back from here until the server has it.
+   */
+  readonly #started = new Map<string, StoredEvent>();
+
+  constructor(options: { app: string; inngest: Inngest.Any; api: ServerApi; pollIntervalMs: number }) {
+    this.#app = options.app;
+    this.#inngest = options.inngest;
+    this.#api = options.api;
+    this.#pollIntervalMs = options.pollIntervalMs;
+  }
+
+  async startRun(request: StartRunRequest) {
+    const existing = await this.#startEvents(request.runId);
+    if (existing.length > 0) {
+      const data = existing[0]!.data as unknown as StartEventData;
+      return { created: false, agent: data.agent, inputDigest: data.inputDigest };
+    }
+    const data: StartEventData = { runId: request.runId, agent: request.agent, input: request.input, inputDigest: request.inputDigest, seed: request.seed };
+    // The event id makes a second send (a retry, a racing start) start nothing more.
+    const name = eventNames.start(this.#app, request.runId);
+    const sent = await this.#inngest.send({ name, id: startEventId(request.runId), data });
+    this.#started.set(request.runId, { internal_id: sent.ids[0] ?? '', name, data: { ...data }, ts: Date.now() });
+    return { created: true, agent: request.agent, inputDigest: request.inputDigest };
+  }
+
+  async signalRun(runId: string, name: string, payload: unknown): Promise<void> {
+    if ((await this.#startEvents(runId)).length === 0) throw new RunNotFoundError(runId);
+    const data: SignalEventData = { runId, name, payload: payload ?? null };
+    await this.#inngest.send({ name: eventNames.signal(this.#app, runId), data });
+  }
+
+  async describeRun(runId: string): Promise<RunDescription> {
+    return (await this.#read(runId)).description;
+  }
+
+  async awaitRun(runId: string, timeoutMs?: number): Promise<RunDescription> {
+    const deadline = timeoutMs === undefined ? Infinity : Date.now() + timeoutMs;
+    for (;;) {
+      const run = await this.describeRun(runId);
+      if (terminalStatuses.has(run.status)) return run;
+      if (Date.now() >= deadline) throw new ResultTimeoutError(runId, timeoutMs!);
+      await new Promise((resolve) => setTimeout(resolve, this.#pollIntervalMs));
+    }
+  }
+
+  async readJournal(runId: string): Promise<JournalEntry[]> {
+    return (await this.#read(runId)).journal;
+  }
+
+  /**
+   * Resumes a dead-lettered run: sends the redrive event its parked step waits for (the event id
+   * names the incident, so a repeated redrive is one). The step then runs again with fresh attempts;
+   * the steps before it stay memoized on the server and are not re-run.
+   */
+  async redriveRun(runId: string): Promise<void> {
+    const { deadLetter, description } = await this.#read(runId);
+    if (!deadLetter) {
+      if (description.status !== 'dead-lettered') return;
+      // The server itself gave up (its 20 retries of one request failed: no worker answered for that
+      // long). Inngest's "rerun from step" would start a new Inngest run that executes that step again,
+      // so Ratchet does not do it behind the caller's back.
+      throw new RatchetError(
+        'redrive-unsupported',
+        `Run "${runId}" was failed by the Inngest server itself (${description.deadLetter?.error.message ?? 'unknown'}); ` +
+          'it cannot be redriven without running its last step again. Rerun it from the Inngest UI ("Rerun from step") or start a new run.',
+        { data: { runId } },
+      );
+    }
+    const data: RedriveEventData = { runId, incident: deadLetter.incident };
+    await this.#inngest.send({ name: eventNames.redrive(this.#app, runId), id: `ratchet-redrive:${runId}:${deadLetter.incident}`, data });
+    // Return once the run has taken the redrive, so a `result()` right after waits for the new end
+    // instead of reading the old dead-letter (the event reaches the parked step in well under a second).
+    const deadline = Date.now() + redriveSettleMs;
+    while (Date.now() < deadline && (await this.#read(runId)).deadLetter?.incident === deadLetter.incident) {
+      await new Promise((resolve) => setTimeout(resolve, this.#pollIntervalMs));
+    }
+  }
+
+  async listRuns(options: { limit?: number } = {}): Promise<RunDescription[]> {
+    const prefix = eventNames.start(this.#app, '');
+    const starts = (await this.#api.listRecentEvents(Math.max(options.limit ?? 100, 100)))
+      .filter((event) => event.name.startsWith(prefix))
+      .map((event) => (event.data as unknown as StartEventData).runId);
+    const unique = [...new Set(starts)].slice(0, options.limit ?? 100);
+    return Promise.all(unique.map((runId) => this.describeRun(runId)));
+  }
+
+  async close(): Promise<void> {}
+
+  async #read(runId: string): Promise<RunRecord & { description: RunDescription }> {
+    const events = await this.#startEvents(runId);
+    if (events.length === 0) throw new RunNotFoundError(runId);
+    const start = events[0]!;
+    const data = start.data as unknown as StartEventData;
+    const identity = { runId, agent: data.agent, createdAt: Date.parse(new Date(start.ts).toISOString()) };
+    const inngestRunId = await this.#inngestRunId(runId, events);
+    const trace = inngestRunId ? await this.#api.trace(inngestRunId) : undefined;
+    if (!trace) {
+      return { journal: [], description: { ...identity, status: 'pending', executions: 0, updatedAt: identity.createdAt } };
+    }
+    const record = readRunRecord(trace);
+    return { ...record, description: { ...identity, ...record.description } };
+  }
+
+  async #inngestRunId(runId: string, events: StoredEvent[]): Promise<string | undefined> {
+    const known = this.#inngestRunIds.get(runId);
+    if (known) return known;
+    for (const event of events) {
+      const [run] = await this.#api.eventRuns(event.internal_id);
+      if (run) {
+        this.#inngestRunIds.set(runId, run.id);
+        return run.id;
+      }
+    }
+    return undefined;
+  }
+
+  async #startEvents(runId: string): Promise<StoredEvent[]> {
+    const events = await this.#api.listEvents(eventNames.start(this.#app, runId));
+    if (events.length > 0) {
+      this.#started.delete(runId);
+      return events;
+    }
+    const started = this.#started.get(runId);
+    return started ? [started] : [];
+  }
+}

@@ -1,0 +1,94 @@
+import { withCompletionMetadata, type CompensationRecord, type JournalEntry, type RunDescription, type RunOutcome, type SerializedError } from '@ratchet/core';
+import { isRatchetRecord, type DeadLetterRecord, type RatchetRecord } from './protocol.ts';
+import type { TraceSpan } from './server-api.ts';
+
+/** What the server's trace of one Inngest run says about the Ratchet run. */
+export interface RunRecord {
+  journal: JournalEntry[];
+  /** The open dead-letter (no redrive found for it yet), if any. */
+  deadLetter?: DeadLetterRecord;
+  description: Omit<RunDescription, 'runId' | 'agent' | 'createdAt'>;
+}
+
+/**
+ * Reads a run's trace (`GET /api/v2/runs/{id}/trace?includeOutput=true`) into Ratchet's terms. The
+ * journal is the entry records among the step outputs, ordered by position; the status comes from
+ * the run's own status, the function's output (Ratchet's `RunOutcome`), open dead-letters and
+ * steps that are waiting.
+ */
+export function readRunRecord(root: TraceSpan): RunRecord {
+  const records: { record: RatchetRecord; span: TraceSpan }[] = [];
+  let waiting = false;
+  let updatedAt = time(root.endedAt) ?? time(root.startedAt) ?? time(root.queuedAt) ?? 0;
+  const visit = (span: TraceSpan) => {
+    for (const child of span.children ?? []) {
+      if (isRatchetRecord(child.output)) records.push({ record: child.output, span: child });
+      if (child.status === 'WAITING' && (child.stepOp === 'SLEEP' || child.stepOp === 'WAIT_FOR_EVENT')) waiting = true;
+      updatedAt = Math.max(updatedAt, time(child.endedAt) ?? time(child.startedAt) ?? 0);
+      visit(child);
+    }
+  };
+  visit(root);
+
+  const entries = new Map<number, JournalEntry>();
+  const redriven = new Set<string>();
+  const deadLetters: DeadLetterRecord[] = [];
+  let executions = 0;
+  for (const { record } of records) {
+    executions = Math.max(executions, record.ratchet === 'entry' ? record.entry.execution : record.execution);
+    if (record.ratchet === 'entry' && !entries.has(record.entry.position)) entries.set(record.entry.position, record.entry);
+    if (record.ratchet === 'dead-letter') deadLetters.push(record);
+    if (record.ratchet === 'lookup' && typeof record.event?.data.incident === 'string') redriven.add(record.event.data.incident);
+  }
+  const journal = [...entries.values()].sort((a, b) => a.position - b.position).map(withCompletionMetadata);
+  const deadLetter = deadLetters.filter((record) => !redriven.has(record.incident)).sort((a, b) => b.at - a.at)[0];
+  const base = { executions: Math.max(executions, 1), updatedAt };
+
+  if (root.status === 'COMPLETED' && isOutcome(root.output)) {
+    const outcome = root.output;
+    return {
+      journal,
+      description:
+        outcome.status === 'completed'
+          ? { ...base, status: 'completed', output: outcome.output }
+          : { ...base, status: 'failed', error: outcome.error, compensations: outcome.compensations as CompensationRecord[] },
+    };
+  }
+  if (root.status === 'FAILED' || root.status === 'COMPLETED') {
+    // Inngest gave up on the run itself (retries of something outside Ratchet's steps ran out).
+    const error = inngestError(root.output);
+    return { journal, description: { ...base, status: 'dead-lettered', deadLetter: { error } } };
+  }
+  if (root.status === 'CANCELLED') {
+    const error: SerializedError = { name: 'CancelledError', kind: 'cancelled', message: 'The run was cancelled on the Inngest server', retryable: false };
+    return { journal, description: { ...base, status: 'failed', error, compensations: [] } };
+  }
+  if (deadLetter) {
+    return {
+      journal,
+      deadLetter,
+      description: { ...base, status: 'dead-lettered', deadLetter: { ...(deadLetter.stepId ? { stepId: deadLetter.stepId } : {}), error: deadLetter.error } },
+    };
+  }
+  const started = records.length > 0 || (root.children?.length ?? 0) > 0;
+  return { journal, description: { ...base, executions: started ? base.executions : 0, status: waiting ? 'waiting' : started ? 'running' : 'pending' } };
+}
+
+function isOutcome(value: unknown): value is RunOutcome {
+  const status = (value as { status?: unknown } | null)?.status;
+  return status === 'completed' || status === 'failed';
+}
+
+function inngestError(output: unknown): SerializedError {
+  const error = (output as { error?: { name?: string; message?: string } } | null)?.error ?? (output as { name?: string; message?: string } | null);
+  return {
+    name: error?.name ?? 'InngestRunFailed',
+    kind: 'engine',
+    message: `The Inngest server failed the run: ${error?.message ?? JSON.stringify(output)}`,
+    retryable: true,
+  };
+}
+
+function time(value: string | undefined): number | undefined {
+  return value ? Date.parse(value) : undefined;
+}

@@ -1,0 +1,96 @@
+import type { JournalEntry, SerializedError } from '@ratchet/core';
+
+/**
+ * What Ratchet stores on the Inngest server, and under which names. Everything the driver needs to
+ * read back (the journal, a dead-letter, a wait's deadline) is the output of a `step.run`, so the
+ * server's own record of the run is the only store: no side database, on Inngest Cloud too.
+ */
+
+/** A journal entry, stored as the output of the `step.run` that produced it. */
+export interface EntryRecord {
+  ratchet: 'entry';
+  entry: JournalEntry;
+  /** For a received signal: the id of the signal event it consumed (so it is consumed once). */
+  signalEventId?: string;
+}
+
+/** A step whose attempts ran out: the run is parked until a redrive event names `incident`. */
+export interface DeadLetterRecord {
+  ratchet: 'dead-letter';
+  incident: string;
+  stepId?: string;
+  error: SerializedError;
+  execution: number;
+  at: number;
+}
+
+/** The start of a sleep or a signal wait: its journaled deadline, so a restart neither restarts nor skips it. */
+export interface DeadlineRecord {
+  ratchet: 'deadline';
+  position: number;
+  stepId: string;
+  startedAt: number;
+  deadline: number | null;
+  execution: number;
+}
+
+/** One look into the events the server keeps for a run (signals, redrives): what it found, and when. */
+export interface LookupRecord {
+  ratchet: 'lookup';
+  event?: { internalId: string; data: Record<string, unknown> };
+  at: number;
+  execution: number;
+}
+
+/**
+ * An attempt of an effect starts after an earlier one failed or died. Only attempts that reached a
+ * worker are counted this way: Inngest's own attempt number also counts requests that never reached
+ * one (a worker being restarted), which must not use up a step's retry policy.
+ */
+export interface AttemptRecord {
+  ratchet: 'attempt';
+  stepId: string;
+  attempt: number;
+  execution: number;
+}
+
+export type RatchetRecord = EntryRecord | DeadLetterRecord | DeadlineRecord | LookupRecord | AttemptRecord;
+
+export function isRatchetRecord(value: unknown): value is RatchetRecord {
+  return typeof value === 'object' && value !== null && typeof (value as { ratchet?: unknown }).ratchet === 'string';
+}
+
+/** Event names, all under the app id so two deployments can share one server. */
+export const eventNames = {
+  /** Starts a run; every agent's function is triggered by `{app}/start/*` and filters on its agent. */
+  start: (app: string, runId: string) => `${app}/start/${runId}`,
+  startTrigger: (app: string) => `${app}/start/*`,
+  /** Signals of one run, kept by the server: the buffer that waits read before they block. */
+  signal: (app: string, runId: string) => `${app}/signal/${runId}`,
+  redrive: (app: string, runId: string) => `${app}/redrive/${runId}`,
+};
+
+/** The event id that makes a start idempotent: the server accepts one event per id. */
+export const startEventId = (runId: string) => `ratchet-start:${runId}`;
+
+/** A CEL string literal (CEL accepts JSON's double-quoted string syntax). */
+export const celString = (value: string) => JSON.stringify(value);
+
+export interface StartEventData {
+  runId: string;
+  agent: string;
+  input: unknown;
+  inputDigest: string;
+  seed: string;
+}
+
+export interface SignalEventData {
+  runId: string;
+  name: string;
+  payload: unknown;
+}
+
+export interface RedriveEventData {
+  runId: string;
+  incident: string;
+}

@@ -1,0 +1,100 @@
+import { createHash } from 'node:crypto';
+
+/** An event as the server keeps it (`GET /v1/events`). */
+export interface StoredEvent {
+  /** The server's id (a ULID: sorts in the order events were received). */
+  internal_id: string;
+  /** The id the sender gave it, if any. */
+  id?: string;
+  name: string;
+  data: Record<string, unknown>;
+  ts: number;
+}
+
+/** One span of a run's trace (`GET /api/v2/runs/{id}/trace`): the run itself or one of its steps. */
+export interface TraceSpan {
+  name: string;
+  status: string;
+  stepOp?: string;
+  stepId?: string;
+  output?: unknown;
+  queuedAt?: string;
+  startedAt?: string;
+  endedAt?: string;
+  children?: TraceSpan[];
+}
+
+/**
+ * Reads the server's own record of runs and events over its REST APIs. Deliberately not the v1 run
+ * reads (`/v1/runs/{id}`, `/v1/events/{id}/runs`): they answer from a cache for 3 and 15 seconds,
+ * so a result polled there is late and may be stale. The v2 trace and event-runs reads and the v1
+ * event list are not cached.
+ */
+export class ServerApi {
+  readonly #baseUrl: string;
+  readonly #authorization: string | undefined;
+
+  constructor(options: { baseUrl: string; signingKey?: string }) {
+    this.#baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.#authorization = options.signingKey ? `Bearer ${hashSigningKey(options.signingKey)}` : undefined;
+  }
+
+  /** Events of exactly this name, oldest first. */
+  async listEvents(name: string): Promise<StoredEvent[]> {
+    const events: StoredEvent[] = [];
+    let cursor: string | undefined;
+    for (;;) {
+      const query = new URLSearchParams({ name, limit: '100', ...(cursor ? { cursor } : {}) });
+      const page = await this.#get<{ data: StoredEvent[] | null }>(`/v1/events?${query}`);
+      const data = page.data ?? [];
+      events.push(...data);
+      if (data.length < 100) break;
+      cursor = data[data.length - 1]!.internal_id;
+    }
+    return events.sort((a, b) => (a.internal_id < b.internal_id ? -1 : a.internal_id > b.internal_id ? 1 : 0));
+  }
+
+  /** The most recent events of every name, newest first. */
+  async listRecentEvents(limit: number): Promise<StoredEvent[]> {
+    const page = await this.#get<{ data: StoredEvent[] | null }>(`/v1/events?${new URLSearchParams({ limit: String(Math.min(limit, 100)) })}`);
+    return page.data ?? [];
+  }
+
+  /** Inngest run ids started by one event. */
+  async eventRuns(internalEventId: string): Promise<{ id: string; status: string }[]> {
+    const page = await this.#get<{ data: { id: string; status: string }[] | null }>(`/api/v2/events/${internalEventId}/runs`);
+    return page.data ?? [];
+  }
+
+  /** The run's trace with step outputs, or undefined while the server has none yet. */
+  async trace(inngestRunId: string): Promise<TraceSpan | undefined> {
+    const response = await this.#fetch(`/api/v2/runs/${inngestRunId}/trace?includeOutput=true`);
+    if (response.status === 404) return undefined;
+    const body = (await this.#json(response)) as { data?: { rootSpan?: TraceSpan } };
+    return body.data?.rootSpan;
+  }
+
+  async #get<T>(path: string): Promise<T> {
+    return (await this.#json(await this.#fetch(path))) as T;
+  }
+
+  #fetch(path: string): Promise<Response> {
+    return fetch(`${this.#baseUrl}${path}`, { headers: this.#authorization ? { authorization: this.#authorization } : {} });
+  }
+
+  async #json(response: Response): Promise<unknown> {
+    const text = await response.text();
+    if (!response.ok) throw new Error(`Inngest server answered ${response.status} to ${response.url}: ${text.slice(0, 500)}`);
+    return JSON.parse(text);
+  }
+}
+
+/**
+ * The bearer token the server accepts for a signing key: its prefix, then the SHA-256 of the key's
+ * bytes (the SDK sends the same; the key itself never leaves the process).
+ */
+export function hashSigningKey(signingKey: string): string {
+  const prefix = /^signkey-[\w]+-/.exec(signingKey)?.[0] ?? '';
+  const key = signingKey.slice(prefix.length);
+  return `${prefix}${createHash('sha256').update(Buffer.from(key, 'hex')).digest('hex')}`;
+}

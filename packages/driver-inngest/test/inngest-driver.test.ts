@@ -1,0 +1,131 @@
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import { ConfigError, RunDeadLetteredError, RunFailedError } from '@ratchet/core';
+import { spawnWorker, stopAll, type WorkerProcess } from '@ratchet/testing';
+import { inngestDriver } from '../src/index.ts';
+import { blobAgent, echoAgent } from './fixtures/agents.ts';
+import { createHarness, type Harness } from './harness.ts';
+
+describe('inngest driver on inngest start', () => {
+  let h: Harness;
+  let url: string;
+  before(async () => {
+    h = await createHarness();
+    ({ url } = await h.startWorker({ driver: { maxStepOutputBytes: 2_000, maxSteps: 100 } }));
+  });
+  after(() => h.close());
+
+  it('runs a run the server calls with signed requests, journaling each step', async () => {
+    const run = await h.client.start(echoAgent, { texts: ['a', 'b'] }, { runId: 'echo-1' });
+    assert.deepEqual(await run.result({ timeoutMs: 30_000 }), { texts: ['A', 'B'] });
+    const journal = await h.client.journal('echo-1');
+    assert.deepEqual(journal.map((e) => [e.position, e.stepId, e.status, e.attempts, e.output]), [
+      [0, 'step:echo#1', 'completed', 1, { text: 'A' }],
+      [1, 'step:echo#2', 'completed', 1, { text: 'B' }],
+    ]);
+    assert.deepEqual(h.applied, ['echo-1:step:echo#1', 'echo-1:step:echo#2']);
+  });
+
+  it('refuses unsigned and wrongly signed requests to the serve handler, running nothing', async () => {
+    const before = h.applied.length;
+    const body = JSON.stringify({ event: { name: 'ratchet/start/forged', data: { runId: 'forged', agent: 'echo', input: { texts: ['x'] }, seed: 's' } }, steps: {}, ctx: { run_id: 'forged', attempt: 0 } });
+    const call = `${url}?fnId=ratchet-echo&stepId=step`;
+    const unsigned = await fetch(call, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    assert.equal(unsigned.status, 401);
+    assert.match(await unsigned.text(), /Unauthorized/);
+    const timestamp = Math.floor(Date.now() / 1000);
+    const forged = createHmac('sha256', 'not-the-signing-key').update(`${body}${timestamp}`).digest('hex');
+    const wronglySigned = await fetch(call, { method: 'POST', headers: { 'content-type': 'application/json', 'x-inngest-signature': `t=${timestamp}&s=${forged}` }, body });
+    assert.equal(wronglySigned.status, 401);
+    assert.equal(h.applied.length, before, 'no step ran');
+  });
+
+  it('fails a step whose output passes the step output limit with an error naming the step and the limit', async () => {
+    const error = await (await h.client.start(blobAgent, { bytes: 5_000 }, { runId: 'blob-big' })).result({ timeoutMs: 30_000 }).catch((e: unknown) => e);
+    assert.ok(error instanceof RunFailedError, String(error));
+    assert.equal(error.error.kind, 'engine-limit');
+    assert.match(error.error.message, /Step "step:blob#1" exceeds Inngest's step output size limit: \d+ bytes > 2000 bytes/);
+    const [entry] = await h.client.journal('blob-big');
+    assert.deepEqual([entry!.stepId, entry!.status, entry!.output], ['step:blob#1', 'failed', undefined]);
+    assert.deepEqual(await (await h.client.start(blobAgent, { bytes: 100 }, { runId: 'blob-small' })).result({ timeoutMs: 30_000 }), { size: 100 });
+  });
+
+  it('fails the step that would pass the step count limit, before the server does', async () => {
+    const texts = Array.from({ length: 60 }, (_, i) => `t${i}`);
+    const error = await (await h.client.start(echoAgent, { texts }, { runId: 'echo-many' })).result({ timeoutMs: 60_000 }).catch((e: unknown) => e);
+    assert.ok(error instanceof RunFailedError, String(error));
+    assert.equal(error.error.kind, 'engine-limit');
+    assert.match(error.error.message, /Step "step:echo#51" exceeds Inngest's step count limit: 51 steps > 50 steps/);
+    assert.equal(h.applied.filter((key) => key.startsWith('echo-many:')).length, 50);
+  });
+});
+
+describe('inngest driver under crashing workers', () => {
+  let h: Harness;
+  before(async () => {
+    h = await createHarness();
+  });
+  after(async () => {
+    await stopAll();
+    await h.close();
+  });
+
+  it('counts attempts that killed their worker and dead-letters the step when they run out', async () => {
+    const entry = fileURLToPath(new URL('./fixtures/worker.ts', import.meta.url));
+    const options = JSON.stringify({ ...h.driverOptions, servePort: 0 });
+    let current: WorkerProcess | undefined;
+    let stopped = false;
+    const deaths: number[] = [];
+    const spawn = async () => {
+      current = spawnWorker(entry, { env: { RATCHET_DRIVER_OPTIONS: options } });
+      await current.waitForOutput(/worker ready/, 60_000);
+      return current;
+    };
+    // A supervisor: each time the step kills its worker, a new one takes over.
+    const supervise = async (worker: WorkerProcess) => {
+      while (!stopped) {
+        const exit = await worker.exited;
+        if (stopped || exit.signal !== 'SIGKILL') return;
+        deaths.push(Date.now());
+        worker = await spawn();
+      }
+    };
+    // The app's functions exist on the server once a worker has synced: start the run after that.
+    const supervising = supervise(await spawn());
+    const error = await (await h.client.start(echoAgent, { texts: ['a', 'exit', 'c'] }, { runId: 'crash-loop' }))
+      .result({ timeoutMs: 120_000 })
+      .catch((e: unknown) => e);
+    stopped = true;
+    await current?.kill();
+    await supervising;
+    assert.ok(error instanceof RunDeadLetteredError, String(error));
+    assert.equal(error.stepId, 'step:echo#2');
+    assert.equal(error.error.kind, 'worker-crash');
+    assert.match(error.message, /3 attempt\(s\) of "step:echo#2" ended with their worker dying/);
+    assert.equal(deaths.length, 3, 'each of the three attempts killed a worker; no fourth one ran');
+    const journal = await h.client.journal('crash-loop');
+    assert.deepEqual(journal.map((e) => [e.stepId, e.attempts]), [['step:echo#1', 1]]);
+  });
+});
+
+describe('inngest driver options', () => {
+  it('names a bad option and lists the valid ones', () => {
+    assert.throws(() => inngestDriver({ baseUrl: 'http://127.0.0.1:1', signingKey: 'k', eventKey: 'e', port: 1 } as never), (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      assert.match(error.message, /unknown option port\. Valid options: baseUrl, signingKey, eventKey, appId/);
+      return true;
+    });
+  });
+
+  it('refuses cloud mode without a signing key', () => {
+    const saved = process.env.INNGEST_SIGNING_KEY;
+    delete process.env.INNGEST_SIGNING_KEY;
+    try {
+      assert.throws(() => inngestDriver({ baseUrl: 'http://127.0.0.1:1', eventKey: 'e' }), /needs signingKey \(or INNGEST_SIGNING_KEY\)/);
+    } finally {
+      if (saved !== undefined) process.env.INNGEST_SIGNING_KEY = saved;
+    }
+  });
+});
