@@ -1,4 +1,5 @@
 import { createServer } from 'node:net';
+import { execFileSync } from 'node:child_process';
 import { startInngestServer } from '@ratchet/driver-inngest';
 import type { DriverUnderTest } from '../harness/driver-under-test.ts';
 
@@ -28,6 +29,12 @@ export const inngest: DriverUnderTest = {
       },
       stop: () => server.stop(),
     };
+  },
+  async engineVersion() {
+    // The install script prints the binary's path last; `inngest version` names the build.
+    const binary = execFileSync('bash', ['scripts/engines/install-inngest.sh'], { encoding: 'utf8', cwd: new URL('../..', import.meta.url).pathname }).trim().split('\n').at(-1)!;
+    const redis = execFileSync('redis-server', ['--version'], { encoding: 'utf8' }).match(/v=(\S+)/)?.[1] ?? 'unknown';
+    return `inngest ${execFileSync(binary, ['version'], { encoding: 'utf8' }).trim()} (self-hosted start, redis ${redis})`;
   },
 };
 
