@@ -113,6 +113,17 @@ for (const driver of selectedDrivers()) {
       }
     });
 
+    it('lets a run override the agent budget at start', async () => {
+      s.models.script({ match: { model: 'gpt-budget' }, text: 'noted', usage: { inputTokens: 40, outputTokens: 60 }, times: Infinity });
+      await s.spawnWorker();
+      const run = await s.client.start(budgetedLabAgent, { mode: 'budget' }, { runId: 'llm-budget-override', budget: { maxTotalTokens: 100 } });
+      const error = await run.result({ timeoutMs: 120_000 }).catch((e: unknown) => e);
+      assert.ok(error instanceof RunFailedError, String(error));
+      assert.match(error.error.message, /Budget exceeded at llm:budgeted#2: maxTotalTokens/);
+      assert.equal(requestsOf('llm-budget-override', 'gpt-budget'), 1);
+      await assert.rejects(s.client.start(budgetedLabAgent, { mode: 'budget' }, { budget: { maxTotalTokens: -5 } }), /Invalid run options: budget\.maxTotalTokens/);
+    });
+
     it('steps down to a cheaper model on the route when the budget cannot pay for the first', async () => {
       const runId = 'llm-step-down';
       await s.spawnWorker();

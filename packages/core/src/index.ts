@@ -17,6 +17,7 @@ export * from './runtime/execution-interrupt.ts';
 export * from './runtime/assert-same-step.ts';
 export * from './runtime/journal-prefix-host.ts';
 export * from './runtime/execute-agent.ts';
+export * from './runtime/run-options.ts';
 export * from './driver/driver.ts';
 export * from './driver/client.ts';
 export * from './driver/worker.ts';

@@ -47,7 +47,14 @@ export class InngestClient implements DriverClient {
       const data = existing[0]!.data as unknown as StartEventData;
       return { created: false, agent: data.agent, inputDigest: data.inputDigest };
     }
-    const data: StartEventData = { runId: request.runId, agent: request.agent, input: request.input, inputDigest: request.inputDigest, seed: request.seed };
+    const data: StartEventData = {
+      runId: request.runId,
+      agent: request.agent,
+      input: request.input,
+      inputDigest: request.inputDigest,
+      seed: request.seed,
+      ...(request.options ? { options: request.options } : {}),
+    };
     // The event id makes a second send (a retry, a racing start) start nothing more.
     const name = eventNames.start(this.#app, request.runId);
     const sent = await this.#inngest.send({ name, id: startEventId(request.runId), data });

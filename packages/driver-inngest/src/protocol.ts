@@ -1,4 +1,4 @@
-import type { JournalEntry, SerializedError } from '@ratchet/core';
+import type { JournalEntry, RunOptions, SerializedError } from '@ratchet/core';
 
 /**
  * What Ratchet stores on the Inngest server, and under which names. Everything the driver needs to
@@ -82,6 +82,7 @@ export interface StartEventData {
   input: unknown;
   inputDigest: string;
   seed: string;
+  options?: RunOptions;
 }
 
 export interface SignalEventData {

@@ -121,7 +121,7 @@ export class InngestWorker implements DriverWorker {
           recheckMaxMs: this.#options.recheckMaxMs,
         });
         try {
-          const outcome = await executeAgent(agent, data.input, host);
+          const outcome = await executeAgent(agent, data.input, host, data.options);
           await host.settle();
           return outcome;
         } catch (error) {

@@ -36,6 +36,7 @@ CREATE TABLE IF NOT EXISTS runs (
   input TEXT NOT NULL,
   input_digest TEXT NOT NULL,
   seed TEXT NOT NULL,
+  options TEXT,
   status TEXT NOT NULL,
   executions INTEGER NOT NULL DEFAULT 0,
   wake_at INTEGER NOT NULL,

@@ -4,6 +4,7 @@ import {
   RunNotFoundError,
   type CompensationRecord,
   type RunDescription,
+  type RunOptions,
   type RunOutcome,
   type RunStatus,
   type SerializedError,
@@ -17,6 +18,7 @@ export interface ClaimedRun {
   agent: string;
   input: unknown;
   seed: string;
+  options: RunOptions;
   executions: number;
   signalVersion: number;
 }
@@ -46,10 +48,13 @@ export class RunStore {
   insertRun(request: StartRunRequest, now: number): { created: boolean; agent: string; inputDigest: string } {
     const inserted = this.db
       .prepare(
-        `INSERT INTO runs (id, agent, input, input_digest, seed, status, wake_at, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+        `INSERT INTO runs (id, agent, input, input_digest, seed, options, status, wake_at, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
       )
-      .run(request.runId, request.agent, JSON.stringify(request.input), request.inputDigest, request.seed, now, now, now);
+      .run(
+        request.runId, request.agent, JSON.stringify(request.input), request.inputDigest, request.seed,
+        request.options ? JSON.stringify(request.options) : null, now, now, now,
+      );
     if (inserted.changes === 1) return { created: true, agent: request.agent, inputDigest: request.inputDigest };
     const existing = this.db.prepare('SELECT agent, input_digest FROM runs WHERE id = ?').get(request.runId) as {
       agent: string;
@@ -70,13 +75,14 @@ export class RunStore {
              SELECT id FROM runs
              WHERE status IN ('pending', 'waiting', 'running') AND wake_at <= ? AND lease_expires_at < ? AND agent IN (${placeholders})
              ORDER BY wake_at LIMIT ?)
-           RETURNING id, agent, input, seed, executions, signal_version`,
+           RETURNING id, agent, input, seed, options, executions, signal_version`,
         )
         .all(workerId, now + leaseMs, now, now, now, ...agents, limit) as {
         id: string;
         agent: string;
         input: string;
         seed: string;
+        options: string | null;
         executions: number;
         signal_version: number;
       }[];
@@ -85,6 +91,7 @@ export class RunStore {
         agent: row.agent,
         input: JSON.parse(row.input),
         seed: row.seed,
+        options: row.options === null ? {} : (JSON.parse(row.options) as RunOptions),
         executions: row.executions,
         signalVersion: row.signal_version,
       }));

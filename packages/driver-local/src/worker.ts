@@ -86,7 +86,7 @@ export class LocalWorker implements DriverWorker {
     const agent = this.#executor.agents.get(run.agent)!;
     const host = new LocalHost(run, { store: this.#store, executor: this.#executor, workerId: this.id, signal });
     try {
-      const outcome = await executeAgent(agent, run.input, host);
+      const outcome = await executeAgent(agent, run.input, host, run.options);
       await host.settle();
       this.#store.finish(run.id, this.id, outcome, Date.now());
     } catch (error) {

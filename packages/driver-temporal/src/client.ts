@@ -34,7 +34,7 @@ export class TemporalClient implements DriverClient {
   }
 
   async startRun(request: StartRunRequest) {
-    const args: RunArgs = { input: request.input, seed: request.seed };
+    const args: RunArgs = { input: request.input, seed: request.seed, ...(request.options ? { options: request.options } : {}) };
     try {
       await this.#client.workflow.start(request.agent, {
         workflowId: request.runId,

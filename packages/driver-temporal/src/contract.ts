@@ -1,6 +1,6 @@
 // Names and payload shapes shared by the workflow (in the sandbox), the activity (on the worker) and
 // the client (reading history back). Types and constants only, so every side can import it.
-import type { CompensationRecord, EffectTarget, RetryPolicy, SerializedError, StepKind } from '@ratchet/core';
+import type { CompensationRecord, EffectTarget, RetryPolicy, SerializedError, StepKind, RunOptions } from '@ratchet/core';
 
 /** The one registered activity: every step, tool, completion and compensation runs through it. */
 export const effectActivityName = 'ratchetEffect';
@@ -28,6 +28,7 @@ export const nondeterminismCode = '[TMPRL1100]';
 export interface RunArgs {
   input: unknown;
   seed: string;
+  options?: RunOptions;
 }
 
 export interface EffectRequest {

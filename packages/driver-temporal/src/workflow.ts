@@ -33,7 +33,7 @@ export function defineAgentWorkflow(agents: readonly AgentDeclaration[], setting
       { runId: info.workflowId, agent: agent.name, seed: args.seed },
       { inbox, settings, redrives: () => redrives },
     );
-    const outcome = await executeAgent(agent, args.input, host);
+    const outcome = await executeAgent(agent, args.input, host, args.options);
     if (outcome.status === 'completed') return outcome.output;
     const details: RunFailureDetails = { error: outcome.error, compensations: outcome.compensations };
     throw ApplicationFailure.create({ type: runFailedType, message: outcome.error.message, nonRetryable: true, details: [details] });

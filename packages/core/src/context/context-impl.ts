@@ -12,7 +12,8 @@ import { createSeededRandom, seededUuid } from '../util/seeded-random.ts';
 import { validate } from '../util/validation.ts';
 import { RatchetError } from '../errors/ratchet-error.ts';
 import type { AgentContext, ApprovalResult, CompleteRequest, GenerateRequest, GenerateResult, LlmContext, RunView, SignalResult } from './agent-context.ts';
-import { emptyUsage, remainingBudget, type BudgetView } from '../llm/budget.ts';
+import { emptyUsage, remainingBudget, type BudgetLimits, type BudgetView } from '../llm/budget.ts';
+import type { RunOptions } from '../runtime/run-options.ts';
 import { pinOf, renderPrompt, type PinnedPrompt, type PromptDeclaration, type RenderedPrompt } from '../llm/prompt.ts';
 import { singleModelRoute } from '../llm/route.ts';
 import type { Message } from '../model/completion.ts';
@@ -51,14 +52,16 @@ export class AgentContextImpl implements AgentContext {
 
   readonly #host: DurableHost;
   readonly #agent: AgentDeclaration;
+  readonly #budget: BudgetLimits | undefined;
   readonly #random: () => number;
   readonly #occurrences = new Map<string, number>();
   readonly #pinnedPrompts = new Map<string, Promise<PinnedPrompt>>();
   readonly #used = emptyUsage();
   #position = 0;
 
-  constructor(agent: AgentDeclaration, host: DurableHost) {
+  constructor(agent: AgentDeclaration, host: DurableHost, options: RunOptions = {}) {
     this.#agent = agent;
+    this.#budget = agent.budget || options.budget ? { ...agent.budget, ...options.budget } : undefined;
     this.#host = host;
     this.#random = createSeededRandom(host.seed);
     this.run = Object.freeze({ id: host.runId, agent: agent.name, attempt: host.execution });
@@ -69,7 +72,7 @@ export class AgentContextImpl implements AgentContext {
   }
 
   get budget(): BudgetView {
-    const limits = this.#agent.budget ?? {};
+    const limits = this.#budget ?? {};
     return { limits, used: { ...this.#used }, remaining: remainingBudget(limits, this.#used) };
   }
 
@@ -160,7 +163,7 @@ export class AgentContextImpl implements AgentContext {
   async #complete(request: CompleteRequest): Promise<Completion> {
     const route = typeof request.model === 'string' ? singleModelRoute(request.model) : request.model;
     const messages: Message[] = [...(request.prompt?.messages ?? []), ...(request.messages ?? [])];
-    const limits = this.#agent.budget;
+    const limits = this.#budget;
     const input: CompletionEffectInput = {
       requested: typeof request.model === 'string' ? request.model : `route:${route.name}`,
       route,

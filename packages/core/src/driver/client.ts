@@ -1,11 +1,12 @@
 import type { AgentDeclaration } from '../declarations/agent.ts';
 import { approvalSignalName } from '../context/context-impl.ts';
-import { InputValidationError, RunConflictError, RunDeadLetteredError, RunFailedError } from '../errors/errors.ts';
+import { ConfigError, InputValidationError, RunConflictError, RunDeadLetteredError, RunFailedError } from '../errors/errors.ts';
 import { digest } from '../journal/digest.ts';
 import type { JournalEntry } from '../journal/journal-entry.ts';
 import type { SerializedError } from '../errors/ratchet-error.ts';
 import type { Usage } from '../model/completion.ts';
 import { validate } from '../util/validation.ts';
+import { runOptionsSchema, type RunOptions } from '../runtime/run-options.ts';
 import type { Driver, DriverClient, RunDescription } from './driver.ts';
 
 export interface RunHandle<O> {
@@ -35,12 +36,21 @@ export class RatchetClient {
    * Starts a run. Invalid input throws `InputValidationError` and nothing is created. Starting again
    * with the same `runId` returns the existing run; a different agent or input throws `RunConflictError`.
    */
-  async start<I, O, In>(agent: AgentDeclaration<I, O, In>, input: In, options: { runId?: string } = {}): Promise<RunHandle<O>> {
+  async start<I, O, In>(agent: AgentDeclaration<I, O, In>, input: In, options: { runId?: string } & RunOptions = {}): Promise<RunHandle<O>> {
     const parsed = validate(agent.input, input, (issues) => new InputValidationError(agent.name, issues));
-    const runId = options.runId ?? crypto.randomUUID();
+    const { runId: requestedId, ...settings } = options;
+    const runOptions = validate(runOptionsSchema, settings, (issues) => new ConfigError(`Invalid run options: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, { issues }));
+    const runId = requestedId ?? crypto.randomUUID();
     const inputDigest = digest(parsed);
     // The seed of ctx.random()/uuid() is the run id: the same sequence on every replay and every engine.
-    const started = await this.#client.startRun({ runId, agent: agent.name, input: parsed, inputDigest, seed: runId });
+    const started = await this.#client.startRun({
+      runId,
+      agent: agent.name,
+      input: parsed,
+      inputDigest,
+      seed: runId,
+      ...(Object.keys(runOptions).length ? { options: runOptions } : {}),
+    });
     if (!started.created && started.agent !== agent.name) throw new RunConflictError(runId, `for agent "${started.agent}"`);
     if (!started.created && started.inputDigest !== inputDigest) throw new RunConflictError(runId, 'with a different input');
     return { runId, created: started.created, result: (opts) => this.result<O>(runId, opts) };

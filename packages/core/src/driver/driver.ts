@@ -3,6 +3,7 @@ import type { SerializedError } from '../errors/ratchet-error.ts';
 import type { JournalEntry } from '../journal/journal-entry.ts';
 import type { Usage } from '../model/completion.ts';
 import type { EffectExecutor } from '../worker/effect-executor.ts';
+import type { RunOptions } from '../runtime/run-options.ts';
 
 /**
  * The driver specification: the durable primitives of one engine, plus the few client and worker
@@ -35,6 +36,8 @@ export interface StartRunRequest {
   input: unknown;
   inputDigest: string;
   seed: string;
+  /** Per-run settings over the agent's defaults; pass them back to `executeAgent` on every execution. */
+  options?: RunOptions;
 }
 
 export type RunStatus = 'pending' | 'running' | 'waiting' | 'completed' | 'failed' | 'dead-lettered';

@@ -5,6 +5,7 @@ import { serializeError, type SerializedError } from '../errors/ratchet-error.ts
 import { validate } from '../util/validation.ts';
 import type { DurableHost } from './durable-host.ts';
 import { ExecutionInterrupt } from './execution-interrupt.ts';
+import type { RunOptions } from './run-options.ts';
 
 export type RunOutcome =
   | { status: 'completed'; output: unknown }
@@ -17,8 +18,8 @@ export type RunOutcome =
  *
  * An `ExecutionInterrupt` (suspend, dead-letter) propagates to the driver untouched.
  */
-export async function executeAgent(agent: AgentDeclaration, input: unknown, host: DurableHost): Promise<RunOutcome> {
-  const ctx = new AgentContextImpl(agent, host);
+export async function executeAgent(agent: AgentDeclaration, input: unknown, host: DurableHost, options: RunOptions = {}): Promise<RunOutcome> {
+  const ctx = new AgentContextImpl(agent, host, options);
   let failure: unknown;
   try {
     const parsed = validate(agent.input, input, (issues) => new InputValidationError(agent.name, issues));
