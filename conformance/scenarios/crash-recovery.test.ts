@@ -66,6 +66,22 @@ for (const driver of selectedDrivers()) {
       assert.deepEqual(s.effectsOf(runId).map((e) => e.type), ['reserve', 'charge', 'ship']);
     });
 
+    it('times an approval out across a kill, and compensates', async () => {
+      const runId = 'kill-approval-timeout';
+      const first = await s.spawnWorker();
+      await s.client.start(orderAgent, { item: 'lamp', cents: 100, then: 'approve-briefly' }, { runId });
+      await s.waitUntilWaiting(runId);
+      await first.kill();
+      await new Promise((resolve) => setTimeout(resolve, 1_200)); // the deadline passes while no worker runs
+      await s.spawnWorker();
+      const error = await s.client.result(runId, { timeoutMs: 120_000 }).catch((e: unknown) => e);
+      assert.ok(error instanceof RunFailedError, String(error));
+      assert.match(error.error.message, /nobody approved shipping in time/);
+      assert.deepEqual(s.effectsOf(runId).map((e) => e.type), ['reserve', 'charge', 'refund', 'release']);
+      const wait = (await s.client.journal(runId)).find((e) => e.kind === 'signal')!;
+      assert.deepEqual(wait.output, { received: false });
+    });
+
     it('keeps a durable sleep deadline across a kill', async () => {
       const runId = 'kill-sleep';
       const first = await s.spawnWorker();
