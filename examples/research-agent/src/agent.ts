@@ -1,7 +1,7 @@
 // The agent module: declarations and orchestration only. No provider SDK, no Node built-in, no I/O:
 // it bundles into a Temporal workflow unchanged, and every driver runs it the same way.
 import { z } from 'zod';
-import { defineAgent, defineTool, TerminalError } from '@ratchet/core';
+import { defineAgent, definePrompt, defineRoute, defineTool, TerminalError } from '@ratchet/core';
 
 export const fileTicket = defineTool({
   name: 'file_ticket',
@@ -17,6 +17,14 @@ export const sendEmail = defineTool({
   output: z.object({ id: z.string(), duplicate: z.boolean() }),
 });
 
+/** The ticket text, versioned: a run keeps the version it started with, even across a deploy. */
+export const ticketPrompt = definePrompt({
+  name: 'ticket',
+  variables: z.object({ notes: z.string() }),
+  system: 'You write crisp internal tickets.',
+  template: 'Write a ticket description from these notes:\n{{notes}}',
+});
+
 export const researchAgent = defineAgent({
   name: 'research-agent',
   input: z.object({
@@ -29,10 +37,17 @@ export const researchAgent = defineAgent({
   output: z.object({ ticket: z.string(), email: z.string(), approvedBy: z.string() }),
   tools: [fileTicket, sendEmail],
   retry: { maxAttempts: 4, initialIntervalMs: 250 },
+  budget: { maxTotalTokens: 20_000 },
   async run(ctx, input) {
+    // Research falls back to the draft model when the research model is rate-limited or down.
+    const researchRoute = defineRoute({
+      name: 'research',
+      models: [...new Set([input.researchModel, input.draftModel])],
+      policy: { retries: { 'rate-limited': 1 }, initialBackoffMs: 100 },
+    });
     const research = await ctx.llm.complete({
       name: 'research',
-      model: input.researchModel,
+      model: researchRoute,
       maxOutputTokens: 400,
       messages: [
         { role: 'system', content: 'You are a careful research assistant. Answer in five short bullet points.' },
@@ -43,10 +58,7 @@ export const researchAgent = defineAgent({
       name: 'draft',
       model: input.draftModel,
       maxOutputTokens: 400,
-      messages: [
-        { role: 'system', content: 'You write crisp internal tickets.' },
-        { role: 'user', content: `Write a ticket description from these notes:\n${research.text}` },
-      ],
+      prompt: await ctx.prompt(ticketPrompt, { notes: research.text }),
     });
     // A side effect with a compensation: if the run fails later, the ticket is closed again.
     const ticket = await ctx.tool(fileTicket, { title: `Research: ${input.topic}`, body: draft.text });

@@ -36,7 +36,13 @@ say(
         `(it speaks the OpenAI and Anthropic wire formats; the official SDK clients talk to it). Set a key to use a real provider.`
     : `Using real providers: ${[hasOpenAI && 'OpenAI', hasAnthropic && 'Anthropic'].filter(Boolean).join(' and ')}.`,
 );
-say(`Models: research ${researchModel}, draft ${draftModel}. Driver: local (SQLite at ${dbPath}).\n`);
+say(`Models: research ${researchModel} (falling back to ${draftModel}), draft ${draftModel}. Driver: local (SQLite at ${dbPath}).`);
+if (models) {
+  // Show the fallback: the research model answers 429 to both tries, so the route moves on.
+  models.script({ match: { model: researchModel.split(':')[1]! }, fault: 'rate-limit', retryAfterSeconds: 0, times: 2 });
+  say(`The local model server will rate-limit ${researchModel} twice, so the research step falls back.`);
+}
+say('');
 
 const usedProviders = [...new Set([researchModel, draftModel].map((model) => model.split(':')[0]!))].join(',');
 const workerEnv = { ...providerEnv, WORLD_URL: world.url, RATCHET_DB: dbPath, RATCHET_PROVIDERS: usedProviders };
@@ -74,15 +80,19 @@ try {
   const postsFor = (type: string) => world.attempts.filter((attempt) => attempt.type === type).length;
   say(styleText('bold', '\nThe proof'));
   if (models) {
-    say(`  completions journaled: ${completions.length}; requests the model server received: ${models.requests.length}` +
-      (models.requests.length === completions.length ? styleText('green', '  (none asked twice)') : styleText('red', '  (ASKED TWICE)')));
+    const answered = models.requests.filter((request) => request.status === 200).length;
+    say(`  completions journaled: ${completions.length}; answers the model server gave: ${answered}` +
+      (answered === completions.length ? styleText('green', '  (none asked twice)') : styleText('red', '  (ASKED TWICE)')) +
+      `; refused with 429: ${models.requests.length - answered}`);
+    const research = completions[0]!.completion!;
+    say(`  research: ${research.routeAttempts.map((a) => `${a.model} ${a.outcome === 'answered' ? 'answered' : a.errorClass}`).join(' → ')}; after the kill the journal answered, nobody was asked again`);
   } else {
     say(`  completions journaled: ${completions.length}, each executed once (attempts: ${completions.map((c) => c.attempts).join(', ')})`);
   }
   say(`  tickets filed: ${effectCount('ticket.filed')} (the retry after the kill sent ${postsFor('ticket.filed')} requests with one idempotency key; the tracker answered the second from its record)`);
   say(`  emails sent:   ${effectCount('email.sent')}`);
-  say(`  usage: ${described.usage?.inputTokens} input + ${described.usage?.outputTokens} output tokens\n`);
-  if (effectCount('ticket.filed') !== 1 || effectCount('email.sent') !== 1 || (models && models.requests.length !== completions.length)) {
+  say(`  usage: ${described.usage?.inputTokens} input + ${described.usage?.outputTokens} output tokens, $${described.usage?.costUsd.toFixed(6)}\n`);
+  if (effectCount('ticket.filed') !== 1 || effectCount('email.sent') !== 1 || (models && models.requests.filter((r) => r.status === 200).length !== completions.length)) {
     process.exitCode = 1;
   }
 } finally {

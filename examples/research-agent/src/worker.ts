@@ -19,6 +19,8 @@ const worker = await createWorker(await createDriverFromConfig(config), {
     if (name === 'anthropic') return anthropic();
     throw new Error(`Unknown provider "${name}" in RATCHET_PROVIDERS: use openai, anthropic`);
   }),
+  // Windows and prices for models the bundled catalog does not know yet (USD per million tokens).
+  models: { 'anthropic:claude-sonnet-4-5': { contextWindow: 200_000, inputUsdPerMillion: 3, outputUsdPerMillion: 15 } },
 });
 await worker.start();
 console.log(`worker ready (pid ${process.pid})`);

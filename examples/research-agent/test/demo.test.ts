@@ -14,7 +14,9 @@ describe('research-agent demo', () => {
     assert.equal(demo.status, 0, demo.stdout + demo.stderr);
     assert.match(demo.stdout, /using the testing kit's local model server/);
     assert.match(demo.stdout, /SIGKILL worker 1/);
-    assert.match(demo.stdout, /completions journaled: 2; requests the model server received: 2 {2}\(none asked twice\)/);
+    assert.match(demo.stdout, /completions journaled: 2; answers the model server gave: 2 {2}\(none asked twice\); refused with 429: 2/);
+    assert.match(demo.stdout, /research: openai:gpt-4o-mini rate-limited → openai:gpt-4o-mini rate-limited → anthropic:claude-sonnet-4-5 answered/);
+    assert.match(demo.stdout, /prompt ticket@[0-9a-f]{12}/);
     assert.match(demo.stdout, /tickets filed: 1 \(the retry after the kill sent 2 requests/);
     assert.match(demo.stdout, /emails sent: {3}1/);
     assert.match(demo.stdout, /tool:file_ticket#1 +completed +executed in #2/);

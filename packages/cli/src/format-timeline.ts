@@ -10,8 +10,13 @@ export function formatTimeline(journal: JournalEntry[], executions: number): str
     const tokens = entry.completion ? `${entry.completion.usage.inputTokens}→${entry.completion.usage.outputTokens} tok` : '';
     const cost = entry.completion?.costUsd === undefined ? '' : `$${entry.completion.costUsd.toFixed(6)}`;
     const duration = `${entry.completedAt - entry.startedAt} ms`;
-    const attempts = entry.attempts > 1 ? styleText('yellow', `${entry.attempts} attempts`) : '';
-    return [String(entry.position), entry.stepId, entry.status, how, model, tokens, cost, duration, attempts];
+    const failedFirst = entry.completion?.routeAttempts.filter((attempt) => attempt.outcome !== 'answered') ?? [];
+    const notes = [
+      entry.attempts > 1 ? styleText('yellow', `${entry.attempts} attempts`) : '',
+      failedFirst.length ? styleText('yellow', `after ${failedFirst.map((a) => `${a.model} ${a.errorClass ?? a.reason}`).join(', ')}`) : '',
+      entry.completion?.prompt ? `prompt ${entry.completion.prompt.name}@${entry.completion.prompt.version}` : '',
+    ].filter(Boolean).join('; ');
+    return [String(entry.position), entry.stepId, entry.status, how, model, tokens, cost, duration, notes];
   });
   const header = ['#', 'step', 'status', 'execution', 'model', 'tokens', 'cost', 'duration', ''];
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => stripStyles(row[column]!).length)));
