@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { isDeepStrictEqual } from 'node:util';
 import type { JournalEntry, RatchetClient } from '@ratchet/core';
 
 /**
@@ -43,9 +44,21 @@ export function describeJournalAgreement(drivers: string[]): void {
         assert.deepEqual([...byDriver.keys()].sort(), [...drivers].sort(), `run ${runId} ran on every driver`);
         const [reference, ...others] = [...byDriver.entries()];
         for (const [driver, journal] of others) {
-          assert.deepEqual(journal, reference![1], `run ${runId}: ${driver}'s journal differs from ${reference![0]}'s`);
+          const at = firstDifference(reference![1], journal);
+          if (at === undefined) continue;
+          assert.fail(
+            `run ${runId}: ${driver}'s journal differs from ${reference![0]}'s at entry ${at}:\n` +
+              `  ${reference![0]}: ${JSON.stringify(reference![1][at] ?? '(none)')}\n  ${driver}: ${JSON.stringify(journal[at] ?? '(none)')}`,
+          );
         }
       }
     });
   });
+}
+
+function firstDifference(a: unknown[], b: unknown[]): number | undefined {
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    if (!isDeepStrictEqual(a[i], b[i])) return i;
+  }
+  return undefined;
 }

@@ -1,0 +1,78 @@
+import * as restate from '@restatedev/restate-sdk';
+import type { SerializedError } from '@ratchet/core';
+import type { RestateApi } from './restate-api.ts';
+
+/**
+ * The run's ledger: a Restate virtual object keyed by run id, whose state counts the run's
+ * executions and each step's attempts. A `ctx.run` closure cannot learn its attempt number from
+ * the SDK (the retry count lives in the VM), yet Ratchet counts attempts that crashed their worker
+ * and stops after `maxAttempts`. So each attempt is recorded here, in Restate's own state, before it
+ * runs — the same contract as the local driver's `beginAttempt`. Calls come through the ingress,
+ * from outside the run's journal; exclusive handlers make each count atomic.
+ */
+export interface LedgerState {
+  executions?: number;
+  deadLetter?: { stepId: string; error: SerializedError };
+}
+
+const attemptsKey = (stepId: string) => `attempts:${stepId}`;
+const lastErrorKey = (stepId: string) => `lastError:${stepId}`;
+
+export function ledgerObject(name: string) {
+  return restate.object({
+    name,
+    handlers: {
+      beginExecution: async (ctx: restate.ObjectContext): Promise<number> => {
+        const executions = ((await ctx.get<number>('executions')) ?? 0) + 1;
+        ctx.set('executions', executions);
+        return executions;
+      },
+      beginAttempt: async (ctx: restate.ObjectContext, request: { stepId: string }): Promise<{ attempt: number; lastError: SerializedError | null }> => {
+        const attempt = ((await ctx.get<number>(attemptsKey(request.stepId))) ?? 0) + 1;
+        ctx.set(attemptsKey(request.stepId), attempt);
+        return { attempt, lastError: await ctx.get<SerializedError>(lastErrorKey(request.stepId)) };
+      },
+      recordFailure: async (ctx: restate.ObjectContext, request: { stepId: string; error: SerializedError; deadLetter: boolean }): Promise<void> => {
+        ctx.set(lastErrorKey(request.stepId), request.error);
+        if (request.deadLetter) ctx.set('deadLetter', { stepId: request.stepId, error: request.error });
+      },
+      /** Redrive: every step starts over with a fresh attempt count, as on the local driver. */
+      redrive: async (ctx: restate.ObjectContext): Promise<void> => {
+        for (const key of await ctx.stateKeys()) {
+          if (key.startsWith('attempts:') || key.startsWith('lastError:') || key === 'deadLetter') ctx.clear(key);
+        }
+      },
+    },
+  });
+}
+
+/** Calls the ledger through the ingress. */
+export class LedgerClient {
+  readonly #api: RestateApi;
+  readonly #name: string;
+
+  constructor(api: RestateApi, name: string) {
+    this.#api = api;
+    this.#name = name;
+  }
+
+  beginExecution(runId: string): Promise<number> {
+    return this.#call('beginExecution', runId, null);
+  }
+
+  beginAttempt(runId: string, stepId: string): Promise<{ attempt: number; lastError: SerializedError | null }> {
+    return this.#call('beginAttempt', runId, { stepId });
+  }
+
+  recordFailure(runId: string, stepId: string, error: SerializedError, deadLetter: boolean): Promise<void> {
+    return this.#call('recordFailure', runId, { stepId, error, deadLetter });
+  }
+
+  redrive(runId: string): Promise<void> {
+    return this.#call('redrive', runId, null);
+  }
+
+  #call<T>(handler: string, runId: string, body: unknown): Promise<T> {
+    return this.#api.ingress<T>(`/${this.#name}/${encodeURIComponent(runId)}/${handler}`, body);
+  }
+}

@@ -1,0 +1,44 @@
+import type { StepKind } from '@ratchet/core';
+
+/**
+ * How Ratchet things are named inside Restate. Agent names cannot contain `.`, so the system
+ * services' names never collide with an agent's workflow.
+ */
+export interface ServiceNames {
+  /** The workflow of one agent, keyed by run id. */
+  agent(agent: string): string;
+  /** The virtual object, keyed by run id, that counts executions and attempts (see ledger.ts). */
+  readonly ledger: string;
+  /** The virtual object, keyed by run id, that delivers signals in order (see signal-queue.ts). */
+  readonly signals: string;
+  /** The agent name of a workflow service, or undefined for a service that is not an agent's. */
+  agentOf(service: string): string | undefined;
+}
+
+export function serviceNames(prefix: string): ServiceNames {
+  const ledger = `${prefix}system.ledger`;
+  const signals = `${prefix}system.signals`;
+  return {
+    agent: (agent) => `${prefix}${agent}`,
+    ledger,
+    signals,
+    // System services have a `.` after the prefix; agent names cannot.
+    agentOf: (service) => (service.startsWith(prefix) && !service.slice(prefix.length).includes('.') ? service.slice(prefix.length) : undefined),
+  };
+}
+
+/**
+ * The durable promise that carries the `seq`-th signal of a name. Senders fill 1, 2, 3, ... in
+ * order; each wait takes the lowest one it has not taken, so signals sent before a wait are kept.
+ */
+export const signalPromiseKey = (signal: string, seq: number) => `signal:${signal}:${seq}`;
+
+/** Workflow state: the run's end as `executeAgent` returned it (output or error and compensations). */
+export const outcomeStateKey = 'ratchet.outcome';
+
+/** `{kind}:{name}#{occurrence}` back into its parts. */
+export function parseStepId(stepId: string): { kind: StepKind; name: string } {
+  const colon = stepId.indexOf(':');
+  const hash = stepId.lastIndexOf('#');
+  return { kind: stepId.slice(0, colon) as StepKind, name: stepId.slice(colon + 1, hash) };
+}

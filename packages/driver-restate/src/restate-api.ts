@@ -1,0 +1,76 @@
+/**
+ * The few HTTP calls the driver makes to a Restate server: its ingress (start a workflow, call a
+ * handler) and its admin API (register a deployment, query the SQL introspection tables, resume an
+ * invocation). Plain `fetch`; the typed `@restatedev/restate-sdk-clients` would add nothing here
+ * because service names are computed at run time.
+ */
+export class RestateApi {
+  readonly ingressUrl: string;
+  readonly adminUrl: string;
+  readonly #headers: Record<string, string>;
+
+  constructor(options: { ingressUrl: string; adminUrl: string; headers?: Record<string, string> }) {
+    this.ingressUrl = options.ingressUrl.replace(/\/+$/, '');
+    this.adminUrl = options.adminUrl.replace(/\/+$/, '');
+    this.#headers = options.headers ?? {};
+  }
+
+  /** Runs a query on the SQL introspection API (`sys_invocation`, `sys_journal`, `state`, ...). */
+  async query<T>(sql: string): Promise<T[]> {
+    const response = await this.#fetch(`${this.adminUrl}/query`, { method: 'POST', body: JSON.stringify({ query: sql }) });
+    return ((await response.json()) as { rows: T[] }).rows;
+  }
+
+  /** Calls `path` on the ingress with a JSON body; resolves with the parsed JSON answer. */
+  async ingress<T>(path: string, body: unknown, headers: Record<string, string> = {}): Promise<T> {
+    const response = await this.#fetch(`${this.ingressUrl}${path}`, { method: 'POST', body: JSON.stringify(body), headers });
+    const text = await response.text();
+    return (text ? JSON.parse(text) : null) as T;
+  }
+
+  /**
+   * Registers (or, with `force`, re-registers in place) the endpoint at `uri`. Forcing keeps the
+   * deployment id, so in-flight invocations pinned to it continue on the code now served there.
+   */
+  async registerDeployment(uri: string): Promise<{ id: string; services: { name: string }[] }> {
+    const response = await this.#fetch(`${this.adminUrl}/deployments`, { method: 'POST', body: JSON.stringify({ uri, force: true }) });
+    return (await response.json()) as { id: string; services: { name: string }[] };
+  }
+
+  /** Pauses an invocation; one in flight pauses when its current attempt ends. */
+  async pauseInvocation(invocationId: string): Promise<void> {
+    await this.#fetch(`${this.adminUrl}/invocations/${encodeURIComponent(invocationId)}/pause`, { method: 'PATCH' });
+  }
+
+  /** Resumes a paused invocation (or retries a backing-off one at once). */
+  async resumeInvocation(invocationId: string): Promise<void> {
+    await this.#fetch(`${this.adminUrl}/invocations/${encodeURIComponent(invocationId)}/resume`, { method: 'PATCH' });
+  }
+
+  async #fetch(url: string, init: { method: string; body?: string; headers?: Record<string, string> }): Promise<Response> {
+    const response = await fetch(url, {
+      method: init.method,
+      headers: { 'content-type': 'application/json', accept: 'application/json', ...this.#headers, ...init.headers },
+      ...(init.body === undefined ? {} : { body: init.body }),
+    });
+    if (!response.ok) throw new RestateHttpError(init.method, url, response.status, await response.text());
+    return response;
+  }
+}
+
+/** A Restate server answered a driver request with an HTTP error. Retryable: the server may be restarting. */
+export class RestateHttpError extends Error {
+  readonly status: number;
+  readonly body: string;
+  constructor(method: string, url: string, status: number, body: string) {
+    super(`Restate answered ${status} to ${method} ${url}: ${body.slice(0, 500)}`);
+    this.name = 'RestateHttpError';
+    this.status = status;
+    this.body = body;
+  }
+}
+
+/** A SQL string literal for the introspection API. */
+export function sqlString(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}

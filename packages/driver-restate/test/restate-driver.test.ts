@@ -1,0 +1,158 @@
+import assert from 'node:assert/strict';
+import { existsSync, readlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, afterEach, before, describe, it } from 'node:test';
+import { ConfigError, createClient, RunDeadLetteredError, RunFailedError, RunNotFoundError, type RatchetClient } from '@ratchet/core';
+import { createDriverFromConfig } from '@ratchet/core/config';
+import { killWhen, spawnWorker, startWorldService, stopAll, type AppliedEffect, type WorkerProcess, type WorldService } from '@ratchet/testing';
+import { PayloadTooLargeError, restateDriver } from '../src/index.ts';
+import { freePort, startRestateServer, type RestateServer } from '../src/server.ts';
+import { blobAgent, crashAgent, inboxAgent, parallelAgent, versionAgent } from './fixtures/agents.ts';
+
+const workerEntry = fileURLToPath(new URL('./fixtures/worker.ts', import.meta.url));
+const limitBytes = 1024 * 1024;
+
+describe('restate driver options', () => {
+  it('names an unknown option and lists the valid ones', async () => {
+    await assert.rejects(createDriverFromConfig({ driver: 'restate', restate: { ingresUrl: 'http://127.0.0.1:8080' } }), (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      assert.match(error.message, /unknown option ingresUrl\. Valid options: ingressUrl, adminUrl, .*endpointPort/);
+      return true;
+    });
+    assert.throws(() => restateDriver({ retention: 'forever' }), /Invalid restate driver option retention "forever"/);
+    assert.equal((await createDriverFromConfig({ driver: 'restate', restate: {} })).capabilities.maxPayloadBytes, 32 * 1024 * 1024);
+  });
+});
+
+// A real restate-server whose message size limit is 1 MiB, and the driver told the same.
+describe('restate driver on restate-server', () => {
+  let server: RestateServer;
+  let world: WorldService;
+  let client: RatchetClient;
+  let options: Record<string, unknown>;
+  const spawn = async (variant = 'v1'): Promise<WorkerProcess> => {
+    const worker = spawnWorker(workerEntry, { env: { RESTATE_OPTIONS: JSON.stringify(options), WORLD_URL: world.url, VARIANT: variant } });
+    await worker.waitForOutput(/worker ready/, 60_000);
+    return worker;
+  };
+
+  before(async () => {
+    [server, world] = await Promise.all([startRestateServer({ messageSizeLimitBytes: limitBytes }), startWorldService()]);
+    options = { ingressUrl: server.ingressUrl, adminUrl: server.adminUrl, endpointPort: await freePort(), maxPayloadBytes: limitBytes, pollIntervalMs: 50 };
+    client = await createClient(restateDriver(options));
+  });
+  afterEach(() => stopAll());
+  after(async () => {
+    await stopAll();
+    await client?.close();
+    await world?.close();
+    await server?.stop();
+  });
+
+  it('runs the restate-server binary itself, on a fresh data directory', () => {
+    assert.match(readlinkSync(`/proc/${server.pid}/exe`), /\/restate-server$/);
+    assert.ok(existsSync(join(server.baseDir, 'server.log')));
+  });
+
+  it('makes a re-registration with changed code take effect', async () => {
+    const v1 = await spawn('v1');
+    assert.deepEqual(await (await client.start(versionAgent, {}, { runId: 'version-1' })).result({ timeoutMs: 60_000 }), { version: 'v1' });
+    await v1.kill();
+    await spawn('v2');
+    assert.deepEqual(await (await client.start(versionAgent, {}, { runId: 'version-2' })).result({ timeoutMs: 60_000 }), { version: 'v2' });
+  });
+
+  it('refuses payloads over the limit with an error naming what and the limit, before Restate sees them', async () => {
+    await spawn();
+    assert.deepEqual(await (await client.start(blobAgent, { bytes: 1_000 }, { runId: 'blob-small' })).result({ timeoutMs: 60_000 }), { length: 1_000 });
+
+    await client.start(blobAgent, { bytes: limitBytes + 10 }, { runId: 'blob-large' });
+    const error = await client.result('blob-large', { timeoutMs: 60_000 }).catch((e: unknown) => e);
+    assert.ok(error instanceof RunFailedError, String(error));
+    assert.equal(error.error.kind, 'payload-too-large');
+    assert.match(error.error.message, /The journaled result of step "step:blob#1" is \d+ bytes, over the Restate driver's limit of 1048576 bytes/);
+    const [entry] = await client.journal('blob-large');
+    assert.deepEqual([entry!.stepId, entry!.status, entry!.error?.kind], ['step:blob#1', 'failed', 'payload-too-large']);
+
+    const hugeInput = { item: 'x'.repeat(limitBytes) };
+    await assert.rejects(client.start(crashAgent, hugeInput, { runId: 'input-large' }), (e: unknown) => e instanceof PayloadTooLargeError && /The input of run "input-large"/.test(e.message));
+    await assert.rejects(client.describe('input-large'), RunNotFoundError);
+    await assert.rejects(client.signal('blob-small', 'note', hugeInput), /The payload of signal "note" is \d+ bytes/);
+  });
+
+  it('counts attempts that crashed their worker, dead-letters after maxAttempts and redrives', async () => {
+    const runId = 'crash-loop';
+    let worker = await spawn('crashing');
+    await client.start(crashAgent, { item: 'bomb' }, { runId });
+    // maxAttempts is 2: two workers die in the step, the third finds the attempts used up.
+    for (const _ of [1, 2]) {
+      await worker.exited;
+      worker = await spawn('crashing');
+    }
+    const error = await client.result(runId, { timeoutMs: 60_000 }).catch((e: unknown) => e);
+    assert.ok(error instanceof RunDeadLetteredError, String(error));
+    assert.equal(error.stepId, 'step:crash#1');
+    assert.equal(error.error.kind, 'worker-crash');
+    assert.match(error.message, /2 attempt\(s\) of "step:crash#1" ended with their worker dying/);
+    assert.equal(worker.output().includes('worker ready'), true, 'the third worker did not run the step, so it lives');
+    assert.deepEqual((await client.journal(runId)).map((e) => e.stepId), ['step:pack#1'], 'the journal stops before the crashing step');
+
+    await worker.kill();
+    await spawn('fixed');
+    await client.redrive(runId);
+    await client.result(runId, { timeoutMs: 60_000 });
+    const journal = await client.journal(runId);
+    assert.deepEqual(journal.map((e) => [e.stepId, e.status, e.attempts]), [['step:pack#1', 'completed', 1], ['step:crash#1', 'completed', 1]]);
+    assert.deepEqual(world.effects.filter((e) => e.idempotencyKey.startsWith(`${runId}:`)).map((e) => e.type), ['pack', 'crash']);
+  });
+
+  it('replays steps that ran under a native Promise.all, in position order, after a kill', async () => {
+    const runId = 'parallel';
+    const worker = await spawn();
+    const killed = killWhen<AppliedEffect>((listener) => world.on('effect', listener), (effect) => effect.idempotencyKey === `${runId}:step:pack#3`, worker);
+    await client.start(parallelAgent, {}, { runId });
+    await killed;
+    await spawn();
+    const output = await client.result<{ ids: string[] }>(runId, { timeoutMs: 60_000 });
+    const applied = world.effects.filter((e) => e.idempotencyKey.startsWith(`${runId}:`));
+    assert.deepEqual(applied.map((e) => [e.idempotencyKey, (e.payload as { item: string }).item]).sort(), [
+      [`${runId}:step:pack#1`, 'a'],
+      [`${runId}:step:pack#2`, 'b'],
+      [`${runId}:step:pack#3`, 'c'],
+    ]);
+    assert.deepEqual(output.ids, ['a', 'b', 'c'].map((item) => `v1:${applied.find((e) => (e.payload as { item: string }).item === item)!.id}`));
+    const journal = await client.journal(runId);
+    assert.deepEqual(journal.map((e) => [e.position, e.stepId, e.input]), [
+      [0, 'step:pack#1', { item: 'a' }],
+      [1, 'step:pack#2', { item: 'b' }],
+      [2, 'step:pack#3', { item: 'c' }],
+    ]);
+    assert.ok((await client.describe(runId)).executions >= 2);
+  });
+
+  it('delivers signals of one name in order, and a timed-out wait takes none', async () => {
+    await spawn();
+    const runId = 'inbox';
+    await client.start(inboxAgent, {}, { runId });
+    await waitFor(async () => (await client.journal(runId)).some((entry) => entry.stepId === 'step:pack#1'));
+    await client.signal(runId, 'note', 'a');
+    await client.signal(runId, 'note', 'b');
+    const output = await client.result(runId, { timeoutMs: 60_000 });
+    assert.deepEqual(output, { first: { received: false, reason: 'timeout' }, second: { received: true, payload: 'a' }, third: { received: true, payload: 'b' } });
+    const journal = await client.journal(runId);
+    assert.deepEqual(journal.map((e) => [e.position, e.stepId, e.output]).filter(([, stepId]) => String(stepId).startsWith('signal')), [
+      [0, 'signal:note#1', { received: false }],
+      [2, 'signal:note#2', { received: true, payload: 'a' }],
+      [3, 'signal:note#3', { received: true, payload: 'b' }],
+    ]);
+  });
+});
+
+async function waitFor(condition: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
