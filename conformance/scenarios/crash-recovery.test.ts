@@ -122,6 +122,15 @@ for (const driver of selectedDrivers()) {
       assert.equal(error.error.kind, 'non-determinism');
       assert.match(error.message, /step 0: the journal has "tool:reserve#1" but the agent asked for "tool:charge#1"/);
       assert.deepEqual(s.effectsOf(runId).map((e) => e.type), ['reserve', 'charge'], 'nothing past the divergence ran');
+
+      // Compatible code comes back: the run stays parked until someone redrives it, then finishes.
+      await stopAll();
+      await s.spawnWorker();
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      assert.equal((await s.client.describe(runId)).status, 'dead-lettered');
+      await s.client.redrive(runId);
+      await s.client.result(runId, { timeoutMs: 120_000 });
+      assert.deepEqual(s.effectsOf(runId).map((e) => e.type), ['reserve', 'charge', 'ship']);
     });
 
     it('never runs one step on two racing workers', async () => {

@@ -196,6 +196,18 @@ export class InngestHost implements DurableHost {
     }
   }
 
+  /**
+   * Keeps a run that was parked on non-determinism parked until it is redriven, as on every engine:
+   * without this, a worker with compatible code would carry the run on by itself. Incidents already
+   * redriven replay from their memoized lookups at once.
+   */
+  async awaitOpenParks(): Promise<void> {
+    for (let incident = 1; this.#memoized(`ratchet:dead-letter#${incident}`); incident++) {
+      this.#parks = incident;
+      await this.#awaitRedrive(`ratchet:dead-letter#${incident}`);
+    }
+  }
+
   /** Waits for effects still running (a sibling in a `Promise.all` may outlive a failure). */
   async settle(): Promise<void> {
     await Promise.allSettled([...this.#inFlight]);

@@ -121,6 +121,7 @@ export class InngestWorker implements DriverWorker {
           recheckMaxMs: this.#options.recheckMaxMs,
         });
         try {
+          await host.awaitOpenParks();
           const outcome = await executeAgent(agent, data.input, host, data.options);
           await host.settle();
           return outcome;
