@@ -117,7 +117,8 @@ export class InngestClient implements DriverClient {
 
   async listRuns(options: { limit?: number } = {}): Promise<RunDescription[]> {
     const prefix = eventNames.start(this.#app, '');
-    const starts = (await this.#api.listRecentEvents(Math.max(options.limit ?? 100, 100)))
+    // Other events (signals, redrives) share the list: read well past `limit` to find that many starts.
+    const starts = (await this.#api.listRecentEvents(Math.max((options.limit ?? 100) * 10, 1_000)))
       .filter((event) => event.name.startsWith(prefix))
       .map((event) => (event.data as unknown as StartEventData).runId);
     const unique = [...new Set(starts)].slice(0, options.limit ?? 100);

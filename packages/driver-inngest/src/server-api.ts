@@ -54,10 +54,18 @@ export class ServerApi {
     return events.sort((a, b) => (a.internal_id < b.internal_id ? -1 : a.internal_id > b.internal_id ? 1 : 0));
   }
 
-  /** The most recent events of every name, newest first. */
+  /** The most recent events of every name, newest first, paging 100 at a time until `limit`. */
   async listRecentEvents(limit: number): Promise<StoredEvent[]> {
-    const page = await this.#get<{ data: StoredEvent[] | null }>(`/v1/events?${new URLSearchParams({ limit: String(Math.min(limit, 100)) })}`);
-    return page.data ?? [];
+    const events: StoredEvent[] = [];
+    let cursor: string | undefined;
+    while (events.length < limit) {
+      const query = new URLSearchParams({ limit: '100', ...(cursor ? { cursor } : {}) });
+      const data = (await this.#get<{ data: StoredEvent[] | null }>(`/v1/events?${query}`)).data ?? [];
+      events.push(...data);
+      if (data.length < 100) break;
+      cursor = data[data.length - 1]!.internal_id;
+    }
+    return events.slice(0, limit);
   }
 
   /** Inngest run ids started by one event. */
