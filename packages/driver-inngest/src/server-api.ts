@@ -30,6 +30,10 @@ export interface TraceSpan {
  * so a result polled there is late and may be stale. The v2 trace and event-runs reads and the v1
  * event list are not cached.
  */
+// The server caps a page at 51 events (`cqrs.MaxEvents`).
+const eventPageSize = 50;
+const allTime = '1970-01-01T00:00:00Z';
+
 export class ServerApi {
   readonly #baseUrl: string;
   readonly #authorization: string | undefined;
@@ -41,28 +45,29 @@ export class ServerApi {
 
   /** Events of exactly this name, oldest first. */
   async listEvents(name: string): Promise<StoredEvent[]> {
-    const events: StoredEvent[] = [];
-    let cursor: string | undefined;
-    for (;;) {
-      const query = new URLSearchParams({ name, limit: '100', ...(cursor ? { cursor } : {}) });
-      const page = await this.#get<{ data: StoredEvent[] | null }>(`/v1/events?${query}`);
-      const data = page.data ?? [];
-      events.push(...data);
-      if (data.length < 100) break;
-      cursor = data[data.length - 1]!.internal_id;
-    }
+    const events = await this.#pages({ name }, Infinity);
     return events.sort((a, b) => (a.internal_id < b.internal_id ? -1 : a.internal_id > b.internal_id ? 1 : 0));
   }
 
-  /** The most recent events of every name, newest first, paging 100 at a time until `limit`. */
-  async listRecentEvents(limit: number): Promise<StoredEvent[]> {
+  /** The most recent events of every name, newest first, up to `limit`. */
+  listRecentEvents(limit: number): Promise<StoredEvent[]> {
+    return this.#pages({}, limit);
+  }
+
+  /**
+   * Pages through `GET /v1/events`, newest first. Read from the server's source
+   * (pkg/cqrs/events.go, manager/cqrs.go): a page holds at most `MaxEvents = 51`, the cursor is
+   * exclusive on `internal_id`, and without `received_after` only the last hour is searched
+   * ("Default to one hour ago"), which would lose runs and buffered signals older than that.
+   */
+  async #pages(filter: { name?: string }, limit: number): Promise<StoredEvent[]> {
     const events: StoredEvent[] = [];
     let cursor: string | undefined;
     while (events.length < limit) {
-      const query = new URLSearchParams({ limit: '100', ...(cursor ? { cursor } : {}) });
+      const query = new URLSearchParams({ ...filter, limit: String(eventPageSize), received_after: allTime, ...(cursor ? { cursor } : {}) });
       const data = (await this.#get<{ data: StoredEvent[] | null }>(`/v1/events?${query}`)).data ?? [];
       events.push(...data);
-      if (data.length < 100) break;
+      if (data.length < eventPageSize) break;
       cursor = data[data.length - 1]!.internal_id;
     }
     return events.slice(0, limit);
