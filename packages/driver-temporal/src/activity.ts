@@ -1,37 +1,84 @@
 import { Context } from '@temporalio/activity';
 import type { EffectExecutor } from '@ratchet/core/worker';
-import { effectActivityName, type EffectRequest, type EffectResponse } from './contract.ts';
+import {
+  effectActivityName,
+  journalPageActivityName,
+  type EffectRequest,
+  type EffectResponse,
+  type JournalPage,
+  type JournalPageRequest,
+} from './contract.ts';
 import { toTemporalFailure } from './errors.ts';
+import { journalPage, readRunHistory, type RunHistory } from './journal.ts';
 import { assertPayloadSize } from './payload-limit.ts';
 
+export interface RatchetActivities {
+  [effectActivityName](request: EffectRequest): Promise<EffectResponse>;
+  [journalPageActivityName](request: JournalPageRequest): Promise<JournalPage>;
+}
+
 /**
- * The worker's one activity. It runs the effect through core's `EffectExecutor` (so an effect means
- * the same on every engine) with the idempotency key `{runId}:{stepId}`, which stays the same on
- * every Temporal retry and after a crash. It heartbeats while the effect runs, so a killed worker's
- * attempt times out after the heartbeat timeout rather than the (long) start-to-close timeout, and
- * the retry counts as the next attempt.
+ * The worker's activities.
+ *
+ * `ratchetEffect` runs every effect through core's `EffectExecutor` (so an effect means the same on
+ * every engine) with the idempotency key `{runId}:{stepId}`, which stays the same on every Temporal
+ * retry, after a crash and across continue-as-new.
+ *
+ * `ratchetJournalPage` reads the journal a continued run carries on from, out of the history of the
+ * run it continues (through the worker's own client), a page at a time. That history is closed and
+ * never changes, so the last one read is kept for the pages after the first.
+ *
+ * Both heartbeat while they work, so a killed worker's attempt times out after the heartbeat timeout
+ * rather than the (long) start-to-close timeout, and the retry counts as the next attempt.
  */
-export function createEffectActivities(executor: EffectExecutor): Record<typeof effectActivityName, (request: EffectRequest) => Promise<EffectResponse>> {
-  return {
-    async [effectActivityName](request: EffectRequest): Promise<EffectResponse> {
-      const context = Context.current();
-      const { attempt, heartbeatTimeoutMs } = context.info;
-      const beat = heartbeatTimeoutMs ? setInterval(() => context.heartbeat(), Math.max(50, heartbeatTimeoutMs / 3)) : undefined;
-      try {
-        const result = await executor.execute(request.target, request.input, {
-          runId: request.runId,
-          stepId: request.stepId,
-          idempotencyKey: `${request.runId}:${request.stepId}`,
-          attempt,
-          signal: context.cancellationSignal,
-        });
-        assertPayloadSize('output', request.stepId, result);
-        return result;
-      } catch (error) {
-        throw toTemporalFailure(error, request.retry, attempt);
-      } finally {
-        clearInterval(beat);
-      }
-    },
+export function createActivities(executor: EffectExecutor): RatchetActivities {
+  let lastRead: { key: string; run: Promise<RunHistory> } | undefined;
+  const readClosedRun = (context: Context, workflowId: string, runId: string): Promise<RunHistory> => {
+    const key = `${workflowId}\n${runId}`;
+    if (lastRead?.key !== key) {
+      const run = context.client.workflow
+        .getHandle(workflowId, runId)
+        .fetchHistory()
+        .then(({ events }) => readRunHistory(events ?? []));
+      const read = { key, run };
+      lastRead = read;
+      // A failed read is not kept: the activity's retry reads again.
+      run.catch(() => {
+        if (lastRead === read) lastRead = undefined;
+      });
+    }
+    return lastRead.run;
   };
+  return {
+    [effectActivityName]: (request) =>
+      heartbeating(async (context) => {
+        const { attempt } = context.info;
+        try {
+          const result = await executor.execute(request.target, request.input, {
+            runId: request.runId,
+            stepId: request.stepId,
+            idempotencyKey: `${request.runId}:${request.stepId}`,
+            attempt,
+            signal: context.cancellationSignal,
+          });
+          assertPayloadSize('output', request.stepId, result);
+          return result;
+        } catch (error) {
+          throw toTemporalFailure(error, request.retry, attempt);
+        }
+      }),
+    [journalPageActivityName]: (request) =>
+      heartbeating(async (context) => journalPage(await readClosedRun(context, request.workflowId, request.runId), request.from)),
+  };
+}
+
+async function heartbeating<T>(work: (context: Context) => Promise<T>): Promise<T> {
+  const context = Context.current();
+  const { heartbeatTimeoutMs } = context.info;
+  const beat = heartbeatTimeoutMs ? setInterval(() => context.heartbeat(), Math.max(50, heartbeatTimeoutMs / 3)) : undefined;
+  try {
+    return await work(context);
+  } finally {
+    clearInterval(beat);
+  }
 }

@@ -11,7 +11,7 @@ import {
 } from '@ratchet/core';
 import { Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type WorkflowExecutionDescription, type WorkflowHandle } from '@temporalio/client';
 import { memoKeys, redriveSignalName, type DeadLetterMemo, type RunArgs } from './contract.ts';
-import { readRunHistory, type RunHistory } from './journal.ts';
+import { joinChain, readRunHistory, type RunHistory } from './journal.ts';
 
 export interface TemporalClientOptions {
   taskQueue: string;
@@ -23,6 +23,10 @@ export interface TemporalClientOptions {
  * The Temporal driver's client. A run is a workflow: id = run id, type = agent name. Its journal
  * and its outcome are read back from the workflow's history; only a parked (dead-lettered) run's
  * reason lives in its memo, where the workflow put it.
+ *
+ * A long run is a chain of workflow runs (continue-as-new) under the one workflow id. Signals,
+ * descriptions and results address the workflow id, so they reach the chain's latest run; the
+ * journal is read from every run of the chain.
  */
 export class TemporalClient implements DriverClient {
   readonly #client: Client;
@@ -64,8 +68,8 @@ export class TemporalClient implements DriverClient {
   }
 
   async describeRun(runId: string): Promise<RunDescription> {
-    const [description, history] = await Promise.all([this.#describe(runId), this.#history(runId)]);
-    return toRunDescription(runId, description, history);
+    const { description, events } = await this.#latest(runId);
+    return toRunDescription(runId, description, readRunHistory(events));
   }
 
   async awaitRun(runId: string, timeoutMs?: number): Promise<RunDescription> {
@@ -79,7 +83,20 @@ export class TemporalClient implements DriverClient {
   }
 
   async readJournal(runId: string): Promise<JournalEntry[]> {
-    return (await this.#history(runId)).entries;
+    const latest = readRunHistory((await this.#latest(runId)).events);
+    if (latest.previousRuns.length === 0) return latest.entries;
+    const earlier = await Promise.all(
+      latest.previousRuns.map((temporalRunId) =>
+        this.#events(runId, temporalRunId).then(
+          (events) => readRunHistory(events),
+          (error: unknown) => {
+            if (error instanceof RunNotFoundError) return undefined;
+            throw error;
+          },
+        ),
+      ),
+    );
+    return joinChain([...earlier, latest]);
   }
 
   /**
@@ -88,7 +105,7 @@ export class TemporalClient implements DriverClient {
    * divergence, so the code deployed now replays it: signals sent since are re-applied.
    */
   async redriveRun(runId: string): Promise<void> {
-    const [description, events] = await Promise.all([this.#describe(runId), this.#events(runId)]);
+    const { description, events } = await this.#latest(runId);
     if (toRunDescription(runId, description, readRunHistory(events)).status !== 'dead-lettered') return;
     if (description.status.name === 'RUNNING') {
       await this.#handle(runId).signal(redriveSignalName);
@@ -131,13 +148,15 @@ export class TemporalClient implements DriverClient {
     }
   }
 
-  async #history(runId: string): Promise<RunHistory> {
-    return readRunHistory(await this.#events(runId));
+  /** The chain's latest workflow run and its history (described first, so both are the same run). */
+  async #latest(runId: string) {
+    const description = await this.#describe(runId);
+    return { description, events: await this.#events(runId, description.runId) };
   }
 
-  async #events(runId: string) {
+  async #events(runId: string, temporalRunId: string) {
     try {
-      return (await this.#handle(runId).fetchHistory()).events ?? [];
+      return (await this.#client.workflow.getHandle(runId, temporalRunId).fetchHistory()).events ?? [];
     } catch (error) {
       if (isNotFound(error)) throw new RunNotFoundError(runId);
       throw error;
@@ -150,8 +169,10 @@ function liveStatus(description: WorkflowExecutionDescription): RunStatus {
   switch (description.status.name) {
     case 'RUNNING': {
       const { pendingActivities, pendingWorkflowTask } = description.raw;
+      // No workflow task completed yet: a new run, or the next run of a chain (continue-as-new).
+      if (description.historyLength <= 3) return continued(description) ? 'running' : 'pending';
       // A pending workflow task comes first: it is how a redrive (a signal) shows before it is handled.
-      if (pendingActivities?.length || pendingWorkflowTask) return description.historyLength <= 3 ? 'pending' : 'running';
+      if (pendingActivities?.length || pendingWorkflowTask) return 'running';
       return description.memo?.[memoKeys.deadLetter] ? 'dead-lettered' : 'waiting';
     }
     case 'COMPLETED':
@@ -179,6 +200,12 @@ function toRunDescription(runId: string, description: WorkflowExecutionDescripti
   }
   if (history.end?.status === 'dead-lettered') run.deadLetter = { error: history.end.error };
   return run;
+}
+
+/** Whether the workflow run continues an earlier one (continue-as-new, or a reset). */
+function continued(description: WorkflowExecutionDescription): boolean {
+  const firstRunId = description.raw.workflowExecutionInfo?.firstRunId;
+  return Boolean(firstRunId) && firstRunId !== description.runId;
 }
 
 /**

@@ -1,9 +1,12 @@
 // Names and payload shapes shared by the workflow (in the sandbox), the activity (on the worker) and
 // the client (reading history back). Types and constants only, so every side can import it.
-import type { CompensationRecord, EffectTarget, RetryPolicy, SerializedError, StepKind, RunOptions } from '@ratchet/core';
+import type { CompensationRecord, EffectTarget, JournalEntry, RetryPolicy, RunOptions, SerializedError, StepKind } from '@ratchet/core';
 
 /** The one registered activity: every step, tool, completion and compensation runs through it. */
 export const effectActivityName = 'ratchetEffect';
+
+/** Reads a page of the journal a continued run carries on from (the run it continues as new). */
+export const journalPageActivityName = 'ratchetJournalPage';
 
 /** Sent by `redrive`; the parked workflow reschedules the step it stopped at. */
 export const redriveSignalName = '__ratchet_redrive';
@@ -21,6 +24,12 @@ export const memoKeys = {
 /** `ApplicationFailure.type` of a failed run (the agent threw); details hold `RunFailureDetails`. */
 export const runFailedType = 'RatchetRunFailed';
 
+/**
+ * `ApplicationFailure.type` of a run stopped because its code no longer matches the journal it
+ * carried over from earlier runs (continue-as-new); the one detail is the `NonDeterminismError`.
+ */
+export const runDivergedType = 'RatchetRunDiverged';
+
 /** Temporal's documented code for a nondeterminism error, at the start of its failure message. */
 export const nondeterminismCode = '[TMPRL1100]';
 
@@ -29,6 +38,41 @@ export interface RunArgs {
   input: unknown;
   seed: string;
   options?: RunOptions;
+  /** Set on a run that continues an earlier one of its chain (continue-as-new). */
+  continued?: ContinuedRun;
+}
+
+/** What a run carries into the next one of its chain: what its journal does not hold. */
+export interface ContinuedRun {
+  /** Temporal run ids of the earlier runs, oldest first; the last one is the run continued. */
+  runs: string[];
+  /** Signals received and not consumed yet, in arrival order. */
+  signals: PendingSignal[];
+}
+
+export interface PendingSignal {
+  name: string;
+  payload: unknown;
+}
+
+export interface JournalPageRequest {
+  workflowId: string;
+  /** The Temporal run id of the run continued. */
+  runId: string;
+  /** The first position of the page. */
+  from: number;
+}
+
+/** Part of the journal up to the end of the run continued: its earlier entries (loaded) and its own. */
+export interface JournalPage {
+  /** Entries from `from` on, in position order and without their input (agent code never reads it). */
+  entries: JournalEntry[];
+  /** Where the next page starts, or null after the last. */
+  next: number | null;
+  /** Workflow tasks of the chain up to the end of the run continued. */
+  executions: number;
+  /** When the chain's first run started. */
+  createdAt: number;
 }
 
 export interface EffectRequest {
@@ -48,14 +92,19 @@ export interface EffectResponse {
   compensable: boolean;
 }
 
-/** A journal entry the workflow records itself (now, signal, sleep), as it appears in history. */
+/**
+ * A journal entry the workflow records itself, as it appears in history: a now, a signal or a sleep,
+ * or an effect refused before it was scheduled (its input over the payload limit: no input then).
+ */
 export interface RecordedEntry {
   position: number;
   stepId: string;
   kind: StepKind;
   name: string;
   input: unknown;
-  output: unknown;
+  inputDigest?: string;
+  output?: unknown;
+  error?: SerializedError;
   startedAt: number;
   completedAt: number;
 }
@@ -74,4 +123,7 @@ export interface RunFailureDetails {
 export interface WorkflowSettings {
   activityStartToCloseTimeoutMs: number;
   activityHeartbeatTimeoutMs: number;
+  /** A run continues as new at the first step boundary after its own history passes either. */
+  continueAsNewAfterEvents: number;
+  continueAsNewAfterBytes: number;
 }

@@ -33,6 +33,13 @@ export const temporalDriverOptionsSchema = z.strictObject({
   activityHeartbeatTimeoutMs: z.number().positive().default(30_000),
   /** A killed worker's cached runs move to another worker after this long. SDK default 10 s; tests ~1 s. */
   stickyQueueScheduleToStartTimeoutMs: z.number().positive().default(10_000),
+  /**
+   * A run continues as new at the first step boundary after its own history passes this many
+   * events (Temporal warns at 10,240 and fails at 51,200). Default 4,096, where Temporal suggests it.
+   */
+  continueAsNewAfterEvents: z.int().positive().default(4_096),
+  /** ... or this many bytes (Temporal warns at 10 MB and fails at 50 MB). Default 4 MB, where Temporal suggests it. */
+  continueAsNewAfterBytes: z.int().positive().default(4 * 1024 * 1024),
   /** How often `result()` asks the server for the run's state. */
   pollIntervalMs: z.number().positive().default(200),
   /** The Temporal SDK's log level, when this driver installs the SDK runtime (it leaves one the app installed alone). */
@@ -84,6 +91,8 @@ export function temporalDriver(options: TemporalDriverOptions = {}): Driver {
         settings: {
           activityStartToCloseTimeoutMs: config.activityStartToCloseTimeoutMs,
           activityHeartbeatTimeoutMs: config.activityHeartbeatTimeoutMs,
+          continueAsNewAfterEvents: config.continueAsNewAfterEvents,
+          continueAsNewAfterBytes: config.continueAsNewAfterBytes,
         },
         stickyQueueScheduleToStartTimeoutMs: config.stickyQueueScheduleToStartTimeoutMs,
         concurrency: workerOptions.concurrency ?? 100,

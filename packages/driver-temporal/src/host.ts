@@ -8,6 +8,8 @@ import {
   type SignalOutcome,
   type StepCall,
   deserializeError,
+  digest,
+  serializeError,
 } from '@ratchet/core';
 import {
   ActivityFailure,
@@ -28,6 +30,7 @@ import {
   type RecordedEntry,
   type WorkflowSettings,
 } from './contract.ts';
+import type { HistoryLimit } from './history-limit.ts';
 import { assertPayloadSize } from './payload-limit.ts';
 import type { SignalInbox } from './signal-inbox.ts';
 
@@ -44,6 +47,8 @@ type EffectActivities = Record<typeof effectActivityName, (request: EffectReques
  *   run parks here, inside the step, until `redrive` signals it; then the step starts over.
  * - `sleep` is a workflow timer; `waitForSignal` waits on signals buffered since the run started;
  *   `now` is the sandbox's deterministic clock. Each records its journal entry as a memo upsert.
+ * - Every step goes through the run's `HistoryLimit`, which stops the run at a step boundary when
+ *   its history has grown enough to continue as new.
  */
 export class TemporalHost implements DurableHost {
   readonly runId: string;
@@ -55,10 +60,11 @@ export class TemporalHost implements DurableHost {
   readonly #inbox: SignalInbox;
   readonly #settings: WorkflowSettings;
   readonly #redrives: () => number;
+  readonly #limit: HistoryLimit;
 
   constructor(
     run: { runId: string; agent: string; seed: string },
-    deps: { inbox: SignalInbox; settings: WorkflowSettings; redrives: () => number },
+    deps: { inbox: SignalInbox; settings: WorkflowSettings; redrives: () => number; limit: HistoryLimit },
   ) {
     this.runId = run.runId;
     this.agent = run.agent;
@@ -66,10 +72,49 @@ export class TemporalHost implements DurableHost {
     this.#inbox = deps.inbox;
     this.#settings = deps.settings;
     this.#redrives = deps.redrives;
+    this.#limit = deps.limit;
   }
 
-  async effect(call: EffectCall): Promise<EffectResult> {
-    assertPayloadSize('input', call.stepId, call.input);
+  effect(call: EffectCall): Promise<EffectResult> {
+    return this.#limit.step(() => this.#effect(call));
+  }
+
+  sleep(call: StepCall & { durationMs: number }): Promise<void> {
+    return this.#limit.step(async () => {
+      const startedAt = Date.now();
+      await sleep(call.durationMs, { summary: call.stepId });
+      const firedAt = Date.now();
+      record(call, { durationMs: call.durationMs }, { output: { firedAt } }, startedAt);
+    });
+  }
+
+  waitForSignal(call: StepCall & { signal: string; timeoutMs?: number }): Promise<SignalOutcome> {
+    return this.#limit.step(async () => {
+      const startedAt = Date.now();
+      const arrived = () => this.#inbox.has(call.signal);
+      const received = call.timeoutMs === undefined ? (await condition(arrived), true) : await condition(arrived, call.timeoutMs);
+      const outcome: SignalOutcome = received ? { received: true, payload: this.#inbox.take(call.signal) } : { received: false };
+      record(call, { signal: call.signal, timeoutMs: call.timeoutMs ?? null }, { output: outcome }, startedAt);
+      return outcome;
+    });
+  }
+
+  now(call: StepCall): Promise<number> {
+    return this.#limit.step(async () => {
+      const now = Date.now();
+      record(call, null, { output: now }, now);
+      return now;
+    });
+  }
+
+  async #effect(call: EffectCall): Promise<EffectResult> {
+    try {
+      assertPayloadSize('input', call.stepId, call.input);
+    } catch (error) {
+      // Journaled like any failed step, so the journal has no hole where the agent caught it.
+      record(call, undefined, { error: serializeError(error), inputDigest: digest(call.input ?? null) }, Date.now());
+      throw error;
+    }
     const request: EffectRequest = {
       runId: this.runId,
       position: call.position,
@@ -97,28 +142,6 @@ export class TemporalHost implements DurableHost {
         await this.#parkUntilRedriven({ stepId: call.stepId, error: failure.error });
       }
     }
-  }
-
-  async sleep(call: StepCall & { durationMs: number }): Promise<void> {
-    const startedAt = Date.now();
-    await sleep(call.durationMs, { summary: call.stepId });
-    const firedAt = Date.now();
-    record(call, { durationMs: call.durationMs }, { firedAt }, startedAt);
-  }
-
-  async waitForSignal(call: StepCall & { signal: string; timeoutMs?: number }): Promise<SignalOutcome> {
-    const startedAt = Date.now();
-    const arrived = () => this.#inbox.has(call.signal);
-    const received = call.timeoutMs === undefined ? (await condition(arrived), true) : await condition(arrived, call.timeoutMs);
-    const outcome: SignalOutcome = received ? { received: true, payload: this.#inbox.take(call.signal) } : { received: false };
-    record(call, { signal: call.signal, timeoutMs: call.timeoutMs ?? null }, outcome, startedAt);
-    return outcome;
-  }
-
-  async now(call: StepCall): Promise<number> {
-    const now = Date.now();
-    record(call, null, now, now);
-    return now;
   }
 
   async #parkUntilRedriven(deadLetter: DeadLetterMemo): Promise<void> {
@@ -166,14 +189,19 @@ function fromActivityFailure(error: ActivityFailure, stepId: string): { terminal
   return { terminal: false, error: { name: cause?.name ?? 'Error', kind: 'application', message: cause?.message ?? error.message, retryable: true } };
 }
 
-function record(call: StepCall, input: unknown, output: unknown, startedAt: number): void {
+function record(
+  call: StepCall,
+  input: unknown,
+  outcome: { output: unknown } | { error: SerializedError; inputDigest: string },
+  startedAt: number,
+): void {
   const entry: RecordedEntry = {
     position: call.position,
     stepId: call.stepId,
     kind: call.kind,
     name: call.name,
     input,
-    output,
+    ...outcome,
     startedAt,
     completedAt: Date.now(),
   };

@@ -10,12 +10,17 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import { tsToMs } from '@temporalio/common/lib/time.js';
 import type { temporal } from '@temporalio/proto';
 import {
+  effectActivityName,
+  journalPageActivityName,
   memoKeys,
   nondeterminismCode,
+  runDivergedType,
   runFailedType,
   type EffectRequest,
   type EffectResponse,
+  type JournalPage,
   type RecordedEntry,
+  type RunArgs,
   type RunFailureDetails,
 } from './contract.ts';
 
@@ -30,28 +35,47 @@ export type RunEnd =
   | { status: 'dead-lettered'; error: SerializedError };
 
 export interface RunHistory {
+  /** The entries this workflow run produced itself. */
   entries: JournalEntry[];
-  /** Workflow tasks completed: each one is an execution of the run's code up to its next wait. */
+  /**
+   * A continued run's journal of the earlier runs of its chain, as it loaded them (without their
+   * input); empty for a chain's first run.
+   */
+  carried: JournalEntry[];
+  /** Temporal run ids of the earlier runs of the chain, oldest first. */
+  previousRuns: string[];
+  /**
+   * Workflow tasks completed in the chain up to the end of this run: each one is an execution of
+   * the run's code up to its next wait.
+   */
   executions: number;
+  /** When the chain's first run started (known to a continued run once it has loaded its journal). */
   createdAt: number;
   updatedAt: number;
   end?: RunEnd;
 }
 
 /**
- * Reads a run's journal back from its workflow history, in Ratchet's common entries:
+ * Reads one workflow run's part of a Ratchet run's journal back from its history, in Ratchet's
+ * common entries:
  * - each `ratchetEffect` activity that completed, or failed with a non-retryable error, is one entry
  *   (its request names the step; `attempts` is the attempt of its `ActivityTaskStarted`, crashed
  *   attempts included); one that ran out of retries parked the run and is not an entry, as on every
  *   engine, and the same step after a redrive is;
- * - each `ratchet.entry` memo upsert is one entry (now, signal, sleep);
- * - `execution` is the number of the workflow task whose commands produced the entry.
+ * - each `ratchet.entry` memo upsert is one entry (now, signal, sleep, an input over the limit);
+ * - each `ratchetJournalPage` result is part of the journal a continued run carried over;
+ * - `execution` is the number of the workflow task whose commands produced the entry, counted from
+ *   the chain's first run.
  */
 export function readRunHistory(events: readonly HistoryEvent[]): RunHistory {
   const entries: JournalEntry[] = [];
+  const carried: JournalEntry[] = [];
   const taskNumber = new Map<number, number>();
   const scheduled = new Map<number, { request: EffectRequest; execution: number }>();
+  const pages = new Set<number>();
   const started = new Map<number, { attempt: number; at: number }>();
+  let previousRuns: string[] = [];
+  let before = { executions: 0, createdAt: tsToMs(events[0]?.eventTime) };
   let executions = 0;
   let end: RunEnd | undefined;
   const execution = (completedEventId: unknown) => taskNumber.get(Number(completedEventId)) ?? executions;
@@ -59,11 +83,16 @@ export function readRunHistory(events: readonly HistoryEvent[]): RunHistory {
   for (const event of events) {
     const at = tsToMs(event.eventTime);
     const id = Number(event.eventId);
-    if (event.workflowTaskCompletedEventAttributes) {
+    if (event.workflowExecutionStartedEventAttributes) {
+      const args = decode<RunArgs | undefined>(event.workflowExecutionStartedEventAttributes.input?.payloads?.[0]);
+      previousRuns = args?.continued?.runs ?? [];
+    } else if (event.workflowTaskCompletedEventAttributes) {
       executions += 1;
       taskNumber.set(id, executions);
     } else if (event.activityTaskScheduledEventAttributes) {
       const attributes = event.activityTaskScheduledEventAttributes;
+      if (attributes.activityType?.name === journalPageActivityName) pages.add(id);
+      if (attributes.activityType?.name !== effectActivityName) continue;
       const request = decode<EffectRequest>(attributes.input?.payloads?.[0]);
       scheduled.set(id, { request, execution: execution(attributes.workflowTaskCompletedEventId) });
     } else if (event.activityTaskStartedEventAttributes) {
@@ -71,13 +100,20 @@ export function readRunHistory(events: readonly HistoryEvent[]): RunHistory {
       started.set(Number(attributes.scheduledEventId), { attempt: attributes.attempt ?? 1, at });
     } else if (event.activityTaskCompletedEventAttributes) {
       const attributes = event.activityTaskCompletedEventAttributes;
+      const scheduledEventId = Number(attributes.scheduledEventId);
+      if (pages.has(scheduledEventId)) {
+        const page = decode<JournalPage>(attributes.result?.payloads?.[0]);
+        carried.push(...page.entries);
+        before = { executions: page.executions, createdAt: page.createdAt };
+        continue;
+      }
       const response = decode<EffectResponse>(attributes.result?.payloads?.[0]);
-      entries.push(effectEntry(scheduled, started, Number(attributes.scheduledEventId), at, { status: 'completed', output: response.output, compensable: response.compensable }));
+      entries.push(effectEntry(scheduled, started, scheduledEventId, at, { status: 'completed', output: response.output, compensable: response.compensable }));
     } else if (event.activityTaskFailedEventAttributes) {
       const attributes = event.activityTaskFailedEventAttributes;
       const failure = attributes.failure;
       const serialized = decode<SerializedError | undefined>(failure?.applicationFailureInfo?.details?.payloads?.[0]);
-      if (failure?.applicationFailureInfo?.nonRetryable && serialized) {
+      if (scheduled.has(Number(attributes.scheduledEventId)) && failure?.applicationFailureInfo?.nonRetryable && serialized) {
         entries.push(effectEntry(scheduled, started, Number(attributes.scheduledEventId), at, { status: 'failed', error: serialized }));
       }
     } else if (event.workflowPropertiesModifiedEventAttributes) {
@@ -87,7 +123,7 @@ export function readRunHistory(events: readonly HistoryEvent[]): RunHistory {
     } else if (event.workflowExecutionCompletedEventAttributes) {
       end = { status: 'completed', output: decode(event.workflowExecutionCompletedEventAttributes.result?.payloads?.[0]) ?? null };
     } else if (event.workflowExecutionFailedEventAttributes) {
-      end = failedEnd(event.workflowExecutionFailedEventAttributes.failure ?? {}, entries, scheduled);
+      end = failedEnd(event.workflowExecutionFailedEventAttributes.failure ?? {}, [...carried, ...entries], scheduled);
     } else if (event.workflowExecutionTerminatedEventAttributes) {
       end = stoppedEnd('terminated', `The workflow was terminated: ${event.workflowExecutionTerminatedEventAttributes.reason ?? 'no reason given'}`);
     } else if (event.workflowExecutionCanceledEventAttributes) {
@@ -97,13 +133,49 @@ export function readRunHistory(events: readonly HistoryEvent[]): RunHistory {
     }
   }
   entries.sort((a, b) => a.position - b.position);
+  for (const entry of entries) entry.execution += before.executions;
   return {
     entries,
-    executions,
-    createdAt: tsToMs(events[0]?.eventTime),
+    carried,
+    previousRuns,
+    executions: before.executions + executions,
+    createdAt: before.createdAt,
     updatedAt: tsToMs(events.at(-1)?.eventTime),
     ...(end ? { end } : {}),
   };
+}
+
+/**
+ * The whole journal of a run that continued as new, from the histories of its workflow runs, oldest
+ * first (the latest last). Each run's own entries are read in full; an earlier run whose history is
+ * gone (past the namespace's retention) is answered by the journal the latest run carried, which
+ * lacks only the inputs.
+ */
+export function joinChain(runs: readonly (RunHistory | undefined)[]): JournalEntry[] {
+  const byPosition = new Map(runs.at(-1)!.carried.map((entry) => [entry.position, entry]));
+  for (const run of runs) for (const entry of run?.entries ?? []) byPosition.set(entry.position, entry);
+  return [...byPosition.values()].sort((a, b) => a.position - b.position);
+}
+
+/** Half of the 512 KB over which Temporal warns about a payload (it refuses one over 2 MB). */
+export const journalPageBytes = 256 * 1024;
+
+/**
+ * A page of the journal up to the end of `run` (what it carried, then its own entries without their
+ * input), starting at position `from`: entries while they fit in `maxBytes`, and always one.
+ */
+export function journalPage(run: RunHistory, from: number, maxBytes = journalPageBytes): JournalPage {
+  const journal = [...run.carried, ...run.entries];
+  const entries: JournalEntry[] = [];
+  let bytes = 0;
+  let index = from;
+  for (; index < journal.length; index++) {
+    const { input: _input, ...entry } = journal[index]!;
+    bytes += Buffer.byteLength(JSON.stringify(entry));
+    if (entries.length > 0 && bytes > maxBytes) break;
+    entries.push(entry);
+  }
+  return { entries, next: index < journal.length ? index : null, executions: run.executions, createdAt: run.createdAt };
 }
 
 function effectEntry(
@@ -143,10 +215,9 @@ function recordedEntry(recorded: RecordedEntry, execution: number): JournalEntry
     stepId: recorded.stepId,
     kind: recorded.kind,
     name: recorded.name,
-    inputDigest: digest(recorded.input ?? null),
-    input: recorded.input,
-    status: 'completed',
-    output: recorded.output,
+    inputDigest: recorded.inputDigest ?? digest(recorded.input ?? null),
+    ...(recorded.input === undefined ? {} : { input: recorded.input }),
+    ...(recorded.error ? { status: 'failed' as const, error: recorded.error } : { status: 'completed' as const, output: recorded.output }),
     attempts: 1,
     startedAt: recorded.startedAt,
     completedAt: recorded.completedAt,
@@ -160,6 +231,9 @@ function failedEnd(failure: Failure, entries: JournalEntry[], scheduled: Map<num
     return { status: 'dead-lettered', error: serializeError(toNonDeterminismError(message, entries, scheduled)) };
   }
   const info = failure.applicationFailureInfo;
+  if (info?.type === runDivergedType) {
+    return { status: 'dead-lettered', error: decode<SerializedError>(info.details?.payloads?.[0]) };
+  }
   if (info?.type === runFailedType) {
     const details = decode<RunFailureDetails>(info.details?.payloads?.[0]);
     return { status: 'failed', error: details.error, compensations: details.compensations };

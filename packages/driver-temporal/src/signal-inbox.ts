@@ -1,23 +1,34 @@
+import type { PendingSignal } from './contract.ts';
+
 /**
- * Signals a run has received and not yet consumed, in arrival order per name. It lives in workflow
- * state, so a signal sent before the agent waits for it (or while no worker runs) is kept: Temporal
- * replays the signal events into it on every replay.
+ * Signals a run has received and not yet consumed, in arrival order. It lives in workflow state,
+ * so a signal sent before the agent waits for it (or while no worker runs) is kept: Temporal
+ * replays the signal events into it on every replay. When the run continues as new, what is left
+ * is carried into the next run, which starts its inbox with it.
  */
 export class SignalInbox {
-  readonly #queues = new Map<string, unknown[]>();
+  readonly #signals: PendingSignal[];
+
+  constructor(carried: readonly PendingSignal[] = []) {
+    this.#signals = [...carried];
+  }
 
   push(name: string, payload: unknown): void {
-    const queue = this.#queues.get(name);
-    if (queue) queue.push(payload);
-    else this.#queues.set(name, [payload]);
+    this.#signals.push({ name, payload });
   }
 
   has(name: string): boolean {
-    return (this.#queues.get(name)?.length ?? 0) > 0;
+    return this.#signals.some((signal) => signal.name === name);
   }
 
   /** Takes the oldest unconsumed payload of that name; call only after `has`. */
   take(name: string): unknown {
-    return this.#queues.get(name)!.shift();
+    const index = this.#signals.findIndex((signal) => signal.name === name);
+    return this.#signals.splice(index, 1)[0]!.payload;
+  }
+
+  /** The signals not consumed yet, oldest first. */
+  pending(): PendingSignal[] {
+    return [...this.#signals];
   }
 }

@@ -1,7 +1,7 @@
 import type { DriverWorker } from '@ratchet/core';
 import type { EffectExecutor } from '@ratchet/core/worker';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type NativeConnectionOptions } from '@temporalio/worker';
-import { createEffectActivities } from './activity.ts';
+import { createActivities } from './activity.ts';
 import { loadWorkflowBundle } from './bundle.ts';
 import type { WorkflowSettings } from './contract.ts';
 
@@ -19,9 +19,10 @@ export interface TemporalWorkerOptions {
 }
 
 /**
- * A Temporal worker for the executor's agents: the generated workflow bundle, and the one
- * `ratchetEffect` activity. Nondeterminism errors fail the workflow instead of retrying its task
- * forever, so a run whose code changed incompatibly stops (and reads back as dead-lettered).
+ * A Temporal worker for the executor's agents: the generated workflow bundle, and the
+ * `ratchetEffect` and `ratchetJournalPage` activities. Nondeterminism errors fail the workflow
+ * instead of retrying its task forever, so a run whose code changed incompatibly stops (and reads
+ * back as dead-lettered).
  */
 export async function createTemporalWorker(executor: EffectExecutor, options: TemporalWorkerOptions): Promise<DriverWorker> {
   const bundle = await loadWorkflowBundle({
@@ -39,7 +40,7 @@ export async function createTemporalWorker(executor: EffectExecutor, options: Te
       namespace: options.namespace,
       taskQueue: options.taskQueue,
       workflowBundle: bundle,
-      activities: createEffectActivities(executor),
+      activities: createActivities(executor),
       workflowFailureErrorTypes: { '*': ['NondeterminismError'] },
       stickyQueueScheduleToStartTimeout: options.stickyQueueScheduleToStartTimeoutMs,
       maxConcurrentActivityTaskExecutions: options.concurrency,
