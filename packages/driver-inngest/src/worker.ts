@@ -76,9 +76,26 @@ export class InngestWorker implements DriverWorker {
     const url = new URL(serveUrl ?? local);
     handler = serve({ client: this.#options.client, functions, servePath: url.pathname, serveOrigin: url.origin });
     this.url = url.href;
-    // A PUT to the serve handler syncs the app (its functions and this URL) with the server.
-    const synced = await fetch(local, { method: 'PUT' });
-    if (!synced.ok) throw new Error(`Syncing the Inngest app "${this.#options.app}" failed (${synced.status}): ${await synced.text()}`);
+    await this.#sync(local);
+  }
+
+  /**
+   * A PUT to the serve handler syncs the app (its functions and this URL) with the server. With
+   * `reusePort` the kernel may hand that PUT to another worker on the port, one that is dying (a
+   * reset) or still starting (a 503): retried a few times before giving up.
+   */
+  async #sync(local: string): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const synced = await fetch(local, { method: 'PUT' }).catch((error: unknown) => {
+        if (!(error instanceof TypeError) || attempt >= 5) throw error; // fetch's network failures are TypeErrors
+        return undefined;
+      });
+      if (synced?.ok) return;
+      if (synced && (synced.status < 500 || attempt >= 5)) {
+        throw new Error(`Syncing the Inngest app "${this.#options.app}" failed (${synced.status}): ${await synced.text()}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
+    }
   }
 
   async stop(): Promise<void> {
