@@ -88,7 +88,7 @@ function writeReport(rows: Result[], drivers: string[], versions: Record<string,
     '',
     'Cross-driver checks (every run\'s journal, read back from each engine in the common entry model, compared step by step):',
     '',
-    ...crossDriver.map((row) => `- ${row.status === 'pass' ? '✔' : '✖'} ${basename(row.file, '.test.ts')}: ${row.name}${row.error ? ` (${row.error})` : ''}`),
+    ...crossDriver.map((row) => `- ${row.status === 'pass' ? '✔' : '✖'} ${row.suite.join(' › ')}${row.error ? ` (${row.error})` : ''}`),
     '',
   ];
   const docs = new URL('../docs/', import.meta.url).pathname;

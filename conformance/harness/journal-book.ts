@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isDeepStrictEqual } from 'node:util';
+import { basename } from 'node:path';
 import type { JournalEntry, RatchetClient } from '@ratchet/core';
 
 /**
@@ -36,8 +37,8 @@ export async function recordJournals(driver: string, client: RatchetClient): Pro
 }
 
 /** Registers the last test of a scenario file: every run's journal is the same on every driver. */
-export function describeJournalAgreement(drivers: string[]): void {
-  describe(`journals agree across drivers (${drivers.join(', ')})`, () => {
+export function describeJournalAgreement(drivers: string[], scenarioFile: string): void {
+  describe(`${basename(scenarioFile, '.test.ts')}: journals agree across drivers (${drivers.join(', ')})`, () => {
     it('every run has the same steps, in the same order, with the same results on each driver', () => {
       assert.ok(journals.size > 0, 'no journals were recorded');
       for (const [runId, byDriver] of journals) {

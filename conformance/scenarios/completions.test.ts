@@ -67,4 +67,4 @@ for (const driver of selectedDrivers()) {
   });
 }
 
-describeJournalAgreement(selectedDrivers().map((driver) => driver.name));
+describeJournalAgreement(selectedDrivers().map((driver) => driver.name), import.meta.filename);

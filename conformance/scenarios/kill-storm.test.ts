@@ -73,7 +73,7 @@ for (const driver of selectedDrivers()) {
   });
 }
 
-describeJournalAgreement(selectedDrivers().map((driver) => driver.name));
+describeJournalAgreement(selectedDrivers().map((driver) => driver.name), import.meta.filename);
 
 declare module '@ratchet/testing' {
   interface WorkerProcess {

@@ -129,4 +129,4 @@ for (const driver of selectedDrivers()) {
   });
 }
 
-describeJournalAgreement(selectedDrivers().map((driver) => driver.name));
+describeJournalAgreement(selectedDrivers().map((driver) => driver.name), import.meta.filename);
