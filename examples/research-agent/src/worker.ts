@@ -1,5 +1,5 @@
 // A worker process: hosts the agent with its tools and the model providers you have keys for.
-import { createWorker } from '@ratchet/core';
+import { createWorker } from '@ratchet/core/worker';
 import { createDriverFromConfig, loadConfig } from '@ratchet/core/config';
 import { anthropic, openai } from '@ratchet/providers';
 import { researchAgent } from './agent.ts';

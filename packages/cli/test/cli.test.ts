@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { z } from 'zod';
-import { createClient, createWorker, defineAgent, defineStep, TerminalError } from '@ratchet/core';
-import { implement } from '@ratchet/core/worker';
+import { createClient, defineAgent, defineStep, TerminalError } from '@ratchet/core';
+import { createWorker, implement } from '@ratchet/core/worker';
 import { localDriver } from '@ratchet/driver-local';
 import { exitCodes } from '../src/index.ts';
 

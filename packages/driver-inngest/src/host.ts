@@ -1,4 +1,5 @@
 import {
+  crashedAttemptsError,
   NonDeterminismError,
   type ExecutionInterrupt,
   assertSameStep,
@@ -218,7 +219,7 @@ export class InngestHost implements DurableHost {
     const maxAttempts = call.retry.maxAttempts;
     if (attempt > maxAttempts) {
       // Earlier attempts ended with their worker dying before an outcome was recorded.
-      return this.#deadLetterRecord(id, call.stepId, crashedAttempts(call, attempt - 1));
+      return this.#deadLetterRecord(id, call.stepId, crashedAttemptsError(call.stepId, attempt - 1));
     }
     const started = Date.now();
     if (call.kind !== 'compensation' && this.#stepCalls > this.#options.limits.maxSteps - stepHeadroom) {
@@ -399,14 +400,6 @@ export class InngestHost implements DurableHost {
   }
 }
 
-function crashedAttempts(call: StepCall, attempts: number): SerializedError {
-  return {
-    name: 'WorkerCrashError',
-    kind: 'worker-crash',
-    message: `${attempts} attempt(s) of "${call.stepId}" ended with their worker dying before an outcome was recorded`,
-    retryable: true,
-  };
-}
 
 function byteLength(value: unknown): number {
   return Buffer.byteLength(JSON.stringify(value) ?? 'null');

@@ -1,4 +1,5 @@
-import { createClient, createWorker, type AgentDeclaration, type RatchetClient } from '@ratchet/core';
+import { createClient, type AgentDeclaration, type RatchetClient } from '@ratchet/core';
+import { createWorker } from '@ratchet/core/worker';
 import { inngestDriver, startInngestServer, type InngestDriverOptions, type InngestServer } from '../src/index.ts';
 import { blobAgent, echoAgent } from './fixtures/agents.ts';
 import { implementations } from './fixtures/implementations.ts';

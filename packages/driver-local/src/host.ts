@@ -1,4 +1,5 @@
 import {
+  crashedAttemptsError,
   ExecutionInterrupt,
   assertSameStep,
   deserializeError,
@@ -59,7 +60,7 @@ export class LocalHost implements DurableHost {
     const attempt = this.#store.beginAttempt(this.runId, this.#workerId, call.position, call.stepId, now);
     if (attempt > call.retry.maxAttempts) {
       // The previous attempts crashed their workers (they never recorded an outcome): stop here.
-      throw this.#deadLetter(call, pending?.lastError ?? crashedAttempts(call, attempt - 1));
+      throw this.#deadLetter(call, pending?.lastError ?? crashedAttemptsError(call.stepId, attempt - 1));
     }
     const started = Date.now();
     const running = this.#executor.execute(call.target, call.input, {
@@ -185,11 +186,3 @@ export class LocalHost implements DurableHost {
   }
 }
 
-function crashedAttempts(call: StepCall, attempts: number): SerializedError {
-  return {
-    name: 'WorkerCrashError',
-    kind: 'worker-crash',
-    message: `${attempts} attempt(s) of "${call.stepId}" ended with their worker dying before an outcome was recorded`,
-    retryable: true,
-  };
-}

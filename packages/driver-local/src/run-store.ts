@@ -1,4 +1,4 @@
-import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
+import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
 import {
   ExecutionInterrupt,
   RunNotFoundError,
@@ -40,23 +40,35 @@ const never = 8_640_000_000_000_000;
  */
 export class RunStore {
   readonly db: DatabaseSync;
+  readonly #statements = new Map<string, StatementSync>();
 
   constructor(db: DatabaseSync) {
     this.db = db;
   }
 
+  /**
+   * The statement for `sql`, compiled once per connection and reused: compiling costs more than
+   * running these small statements, and a step runs several (profiled in bench/, `npm run bench`).
+   */
+  #sql(sql: string): StatementSync {
+    let statement = this.#statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
+  }
+
   insertRun(request: StartRunRequest, now: number): { created: boolean; agent: string; inputDigest: string } {
-    const inserted = this.db
-      .prepare(
-        `INSERT INTO runs (id, agent, input, input_digest, seed, options, status, wake_at, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
-      )
-      .run(
-        request.runId, request.agent, JSON.stringify(request.input), request.inputDigest, request.seed,
-        request.options ? JSON.stringify(request.options) : null, now, now, now,
-      );
+    const inserted = this.#sql(
+      `INSERT INTO runs (id, agent, input, input_digest, seed, options, status, wake_at, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+    ).run(
+      request.runId, request.agent, JSON.stringify(request.input), request.inputDigest, request.seed,
+      request.options ? JSON.stringify(request.options) : null, now, now, now,
+    );
     if (inserted.changes === 1) return { created: true, agent: request.agent, inputDigest: request.inputDigest };
-    const existing = this.db.prepare('SELECT agent, input_digest FROM runs WHERE id = ?').get(request.runId) as {
+    const existing = this.#sql('SELECT agent, input_digest FROM runs WHERE id = ?').get(request.runId) as {
       agent: string;
       input_digest: string;
     };
@@ -68,16 +80,14 @@ export class RunStore {
     if (limit <= 0 || agents.length === 0) return [];
     const placeholders = agents.map(() => '?').join(', ');
     return transaction(this.db, () => {
-      const rows = this.db
-        .prepare(
-          `UPDATE runs SET status = 'running', lease_owner = ?, lease_expires_at = ?, executions = executions + 1, updated_at = ?
-           WHERE id IN (
-             SELECT id FROM runs
-             WHERE status IN ('pending', 'waiting', 'running') AND wake_at <= ? AND lease_expires_at < ? AND agent IN (${placeholders})
-             ORDER BY wake_at LIMIT ?)
-           RETURNING id, agent, input, seed, options, executions, signal_version`,
-        )
-        .all(workerId, now + leaseMs, now, now, now, ...agents, limit) as {
+      const rows = this.#sql(
+        `UPDATE runs SET status = 'running', lease_owner = ?, lease_expires_at = ?, executions = executions + 1, updated_at = ?
+         WHERE id IN (
+           SELECT id FROM runs
+           WHERE status IN ('pending', 'waiting', 'running') AND wake_at <= ? AND lease_expires_at < ? AND agent IN (${placeholders})
+           ORDER BY wake_at LIMIT ?)
+         RETURNING id, agent, input, seed, options, executions, signal_version`,
+      ).all(workerId, now + leaseMs, now, now, now, ...agents, limit) as {
         id: string;
         agent: string;
         input: string;
@@ -100,19 +110,17 @@ export class RunStore {
 
   renewLease(runId: string, workerId: string, now: number, leaseMs: number): boolean {
     return (
-      this.db
-        .prepare(`UPDATE runs SET lease_expires_at = ? WHERE id = ? AND lease_owner = ? AND status = 'running'`)
+      this.#sql(`UPDATE runs SET lease_expires_at = ? WHERE id = ? AND lease_owner = ? AND status = 'running'`)
         .run(now + leaseMs, runId, workerId).changes === 1
     );
   }
 
   loadJournal(runId: string): JournalRow[] {
-    return this.db.prepare('SELECT * FROM journal WHERE run_id = ? ORDER BY position').all(runId) as unknown as JournalRow[];
+    return this.#sql('SELECT * FROM journal WHERE run_id = ? ORDER BY position').all(runId) as unknown as JournalRow[];
   }
 
   pendingStep(runId: string, position: number): PendingStep | undefined {
-    const row = this.db
-      .prepare('SELECT attempts, next_attempt_at, deadline, last_error FROM pending_steps WHERE run_id = ? AND position = ?')
+    const row = this.#sql('SELECT attempts, next_attempt_at, deadline, last_error FROM pending_steps WHERE run_id = ? AND position = ?')
       .get(runId, position) as { attempts: number; next_attempt_at: number; deadline: number | null; last_error: string | null } | undefined;
     return row && {
       attempts: row.attempts,
@@ -125,12 +133,10 @@ export class RunStore {
   /** Records that an attempt starts, before it runs, so a crash during it still counts. */
   beginAttempt(runId: string, workerId: string, position: number, stepId: string, now: number): number {
     return this.#fenced(runId, workerId, () => {
-      this.db
-        .prepare(
-          `INSERT INTO pending_steps (run_id, position, step_id, attempts, started_at) VALUES (?, ?, ?, 1, ?)
-           ON CONFLICT (run_id, position) DO UPDATE SET attempts = attempts + 1`,
-        )
-        .run(runId, position, stepId, now);
+      this.#sql(
+        `INSERT INTO pending_steps (run_id, position, step_id, attempts, started_at) VALUES (?, ?, ?, 1, ?)
+         ON CONFLICT (run_id, position) DO UPDATE SET attempts = attempts + 1`,
+      ).run(runId, position, stepId, now);
       return this.pendingStep(runId, position)!.attempts;
     });
   }
@@ -138,20 +144,17 @@ export class RunStore {
   /** Creates the pending row of a sleep or signal wait with its deadline, once; returns the journaled one. */
   ensureDeadline(runId: string, workerId: string, position: number, stepId: string, deadline: number | null, now: number): number | null {
     return this.#fenced(runId, workerId, () => {
-      this.db
-        .prepare(
-          `INSERT INTO pending_steps (run_id, position, step_id, deadline, started_at) VALUES (?, ?, ?, ?, ?)
-           ON CONFLICT (run_id, position) DO NOTHING`,
-        )
-        .run(runId, position, stepId, deadline, now);
+      this.#sql(
+        `INSERT INTO pending_steps (run_id, position, step_id, deadline, started_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (run_id, position) DO NOTHING`,
+      ).run(runId, position, stepId, deadline, now);
       return this.pendingStep(runId, position)!.deadline;
     });
   }
 
   scheduleRetry(runId: string, workerId: string, position: number, nextAttemptAt: number, error: SerializedError): void {
     this.#fenced(runId, workerId, () => {
-      this.db
-        .prepare('UPDATE pending_steps SET next_attempt_at = ?, last_error = ? WHERE run_id = ? AND position = ?')
+      this.#sql('UPDATE pending_steps SET next_attempt_at = ?, last_error = ? WHERE run_id = ? AND position = ?')
         .run(nextAttemptAt, JSON.stringify(error), runId, position);
     });
   }
@@ -163,12 +166,11 @@ export class RunStore {
   /** Takes the oldest unconsumed signal of that name and journals it as the wait's result, atomically. */
   consumeSignal(workerId: string, row: Omit<JournalRow, 'output'>, signal: string): { payload: unknown } | undefined {
     return this.#fenced(row.run_id, workerId, () => {
-      const found = this.db
-        .prepare('SELECT id, payload FROM signals WHERE run_id = ? AND name = ? AND consumed_by IS NULL ORDER BY id LIMIT 1')
+      const found = this.#sql('SELECT id, payload FROM signals WHERE run_id = ? AND name = ? AND consumed_by IS NULL ORDER BY id LIMIT 1')
         .get(row.run_id, signal) as { id: number; payload: string } | undefined;
       if (!found) return undefined;
       const payload = JSON.parse(found.payload) as unknown;
-      this.db.prepare('UPDATE signals SET consumed_by = ? WHERE id = ?').run(row.step_id, found.id);
+      this.#sql('UPDATE signals SET consumed_by = ? WHERE id = ?').run(row.step_id, found.id);
       this.#insertEntry({ ...row, output: JSON.stringify({ received: true, payload }) });
       return { payload };
     });
@@ -180,13 +182,11 @@ export class RunStore {
    */
   suspend(runId: string, workerId: string, wakeAt: number | undefined, seenSignalVersion: number, now: number): void {
     this.#fenced(runId, workerId, () => {
-      this.db
-        .prepare(
-          `UPDATE runs SET status = 'waiting', lease_owner = NULL, lease_expires_at = 0, updated_at = ?,
-             wake_at = CASE WHEN signal_version = ? THEN ? ELSE ? END
-           WHERE id = ?`,
-        )
-        .run(now, seenSignalVersion, wakeAt ?? never, now, runId);
+      this.#sql(
+        `UPDATE runs SET status = 'waiting', lease_owner = NULL, lease_expires_at = 0, updated_at = ?,
+           wake_at = CASE WHEN signal_version = ? THEN ? ELSE ? END
+         WHERE id = ?`,
+      ).run(now, seenSignalVersion, wakeAt ?? never, now, runId);
     });
   }
 
@@ -196,90 +196,80 @@ export class RunStore {
         outcome.status === 'completed'
           ? ['completed', JSON.stringify(outcome.output), null, null]
           : ['failed', null, JSON.stringify(outcome.error), JSON.stringify(outcome.compensations)];
-      this.db
-        .prepare(
-          `UPDATE runs SET status = ?, output = ?, error = ?, compensations = ?, lease_owner = NULL, lease_expires_at = 0, updated_at = ?
-           WHERE id = ?`,
-        )
-        .run(...values, now, runId);
+      this.#sql(
+        `UPDATE runs SET status = ?, output = ?, error = ?, compensations = ?, lease_owner = NULL, lease_expires_at = 0, updated_at = ?
+         WHERE id = ?`,
+      ).run(...values, now, runId);
     });
   }
 
   deadLetter(runId: string, workerId: string, stepId: string | undefined, error: SerializedError, now: number): void {
     this.#fenced(runId, workerId, () => {
-      this.db
-        .prepare(
-          `UPDATE runs SET status = 'dead-lettered', dead_letter = ?, lease_owner = NULL, lease_expires_at = 0, updated_at = ?
-           WHERE id = ?`,
-        )
-        .run(JSON.stringify({ ...(stepId ? { stepId } : {}), error }), now, runId);
+      this.#sql(
+        `UPDATE runs SET status = 'dead-lettered', dead_letter = ?, lease_owner = NULL, lease_expires_at = 0, updated_at = ?
+         WHERE id = ?`,
+      ).run(JSON.stringify({ ...(stepId ? { stepId } : {}), error }), now, runId);
     });
   }
 
   /** Gives the run back without changing its state, so another worker can take it at once. */
   release(runId: string, workerId: string, now: number): void {
-    this.db
-      .prepare(`UPDATE runs SET status = 'pending', lease_owner = NULL, lease_expires_at = 0, wake_at = ?, updated_at = ? WHERE id = ? AND lease_owner = ?`)
+    this.#sql(`UPDATE runs SET status = 'pending', lease_owner = NULL, lease_expires_at = 0, wake_at = ?, updated_at = ? WHERE id = ? AND lease_owner = ?`)
       .run(now, now, runId, workerId);
   }
 
   signal(runId: string, name: string, payload: unknown, now: number): void {
     transaction(this.db, () => {
-      const updated = this.db
-        .prepare(
-          `UPDATE runs SET signal_version = signal_version + 1, updated_at = ?,
-             wake_at = CASE WHEN status = 'waiting' THEN ? ELSE wake_at END
-           WHERE id = ?`,
-        )
-        .run(now, now, runId);
+      const updated = this.#sql(
+        `UPDATE runs SET signal_version = signal_version + 1, updated_at = ?,
+           wake_at = CASE WHEN status = 'waiting' THEN ? ELSE wake_at END
+         WHERE id = ?`,
+      ).run(now, now, runId);
       if (updated.changes === 0) throw new RunNotFoundError(runId);
-      this.db.prepare('INSERT INTO signals (run_id, name, payload, created_at) VALUES (?, ?, ?, ?)').run(runId, name, JSON.stringify(payload), now);
+      this.#sql('INSERT INTO signals (run_id, name, payload, created_at) VALUES (?, ?, ?, ?)').run(runId, name, JSON.stringify(payload), now);
     });
   }
 
   /** Resumes a dead-lettered run: the failed step starts over with a fresh attempt count. */
   redrive(runId: string, now: number): RunStatus {
     return transaction(this.db, () => {
-      const run = this.db.prepare('SELECT status, dead_letter FROM runs WHERE id = ?').get(runId) as
+      const run = this.#sql('SELECT status, dead_letter FROM runs WHERE id = ?').get(runId) as
         | { status: RunStatus; dead_letter: string | null }
         | undefined;
       if (!run) throw new RunNotFoundError(runId);
       if (run.status !== 'dead-lettered') return run.status;
-      this.db.prepare('UPDATE pending_steps SET attempts = 0, next_attempt_at = 0, last_error = NULL WHERE run_id = ?').run(runId);
-      this.db
-        .prepare(`UPDATE runs SET status = 'pending', dead_letter = NULL, wake_at = ?, updated_at = ? WHERE id = ?`)
+      this.#sql('UPDATE pending_steps SET attempts = 0, next_attempt_at = 0, last_error = NULL WHERE run_id = ?').run(runId);
+      this.#sql(`UPDATE runs SET status = 'pending', dead_letter = NULL, wake_at = ?, updated_at = ? WHERE id = ?`)
         .run(now, now, runId);
       return 'pending';
     });
   }
 
   describe(runId: string): RunDescription {
-    const row = this.db.prepare('SELECT * FROM runs WHERE id = ?').get(runId) as RunRow | undefined;
+    const row = this.#sql('SELECT * FROM runs WHERE id = ?').get(runId) as RunRow | undefined;
     if (!row) throw new RunNotFoundError(runId);
     return toDescription(row);
   }
 
   list(limit: number): RunDescription[] {
-    return (this.db.prepare('SELECT * FROM runs ORDER BY created_at DESC, id LIMIT ?').all(limit) as unknown as RunRow[]).map(toDescription);
+    return (this.#sql('SELECT * FROM runs ORDER BY created_at DESC, id LIMIT ?').all(limit) as unknown as RunRow[]).map(toDescription);
   }
 
   #insertEntry(row: JournalRow): void {
-    this.db
-      .prepare(
-        `INSERT INTO journal (run_id, position, step_id, kind, name, input_digest, input, status, output, error, attempts,
-           started_at, completed_at, execution, compensable)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        row.run_id, row.position, row.step_id, row.kind, row.name, row.input_digest, row.input, row.status, row.output,
-        row.error, row.attempts, row.started_at, row.completed_at, row.execution, row.compensable,
-      );
-    this.db.prepare('DELETE FROM pending_steps WHERE run_id = ? AND position = ?').run(row.run_id, row.position);
+    this.#sql(
+      `INSERT INTO journal (run_id, position, step_id, kind, name, input_digest, input, status, output, error, attempts,
+         started_at, completed_at, execution, compensable)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      row.run_id, row.position, row.step_id, row.kind, row.name, row.input_digest, row.input, row.status, row.output,
+      row.error, row.attempts, row.started_at, row.completed_at, row.execution, row.compensable,
+    );
+    this.#sql('DELETE FROM pending_steps WHERE run_id = ? AND position = ?').run(row.run_id, row.position);
   }
 
   #fenced<T>(runId: string, workerId: string, work: () => T): T {
     return transaction(this.db, () => {
-      const owner = this.db.prepare('SELECT lease_owner FROM runs WHERE id = ?').get(runId) as { lease_owner: string | null } | undefined;
+      const owner = this.#sql('SELECT lease_owner FROM runs WHERE id = ?').get(runId) as { lease_owner: string | null } | undefined;
       if (owner?.lease_owner !== workerId) throw new ExecutionInterrupt('abandon');
       return work();
     });

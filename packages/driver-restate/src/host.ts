@@ -1,5 +1,6 @@
 import * as restate from '@restatedev/restate-sdk';
 import {
+  crashedAttemptsError,
   digest,
   retryDelayMs,
   serializeError,
@@ -123,7 +124,7 @@ export class RestateHost implements DurableHost {
     const { attempt, lastError } = await this.#ledger.beginAttempt(this.runId, call.stepId);
     if (attempt > call.retry.maxAttempts) {
       // The attempts past the limit crashed their workers before recording an outcome.
-      const error = lastError ?? crashedAttempts(call, attempt - 1);
+      const error = lastError ?? crashedAttemptsError(call.stepId, attempt - 1);
       await this.#ledger.recordFailure(this.runId, call.stepId, error, true);
       throw toRestateError(error, { action: 'dead-letter', stepId: call.stepId, attempts: attempt - 1 });
     }
@@ -179,11 +180,3 @@ export class RestateHost implements DurableHost {
   }
 }
 
-function crashedAttempts(call: StepCall, attempts: number): SerializedError {
-  return {
-    name: 'WorkerCrashError',
-    kind: 'worker-crash',
-    message: `${attempts} attempt(s) of "${call.stepId}" ended with their worker dying before an outcome was recorded`,
-    retryable: true,
-  };
-}

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
-import { createClient, createWorker, type AgentDeclaration, type JournalEntry, type RatchetClient } from '@ratchet/core';
+import { createClient, type AgentDeclaration, type JournalEntry, type RatchetClient } from '@ratchet/core';
+import { createWorker } from '@ratchet/core/worker';
 import type { WorkerRegistry } from '@ratchet/core/worker';
 import { startWorldService, type WorldService } from '@ratchet/testing';
 import { Client, Connection } from '@temporalio/client';

@@ -2,7 +2,8 @@
 // SIGKILL scenarios) is proven by the conformance suite: RATCHET_DRIVERS=temporal.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ConfigError, RunDeadLetteredError, RunFailedError, createClient, createWorker } from '@ratchet/core';
+import { ConfigError, RunDeadLetteredError, RunFailedError, createClient } from '@ratchet/core';
+import { createWorker } from '@ratchet/core/worker';
 import { createDriverFromConfig } from '@ratchet/core/config';
 import { startWorldService } from '@ratchet/testing';
 import { startTemporalServer, temporalDriver } from '../src/index.ts';

@@ -3,3 +3,4 @@ export * from './effect-executor.ts';
 export * from './complete-on-route.ts';
 export * from './model-catalog.ts';
 export * from './estimate-tokens.ts';
+export * from './create-worker.ts';

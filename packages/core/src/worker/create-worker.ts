@@ -1,5 +1,5 @@
-import { EffectExecutor, type WorkerRegistry } from '../worker/effect-executor.ts';
-import type { Driver, DriverWorker, DriverWorkerOptions } from './driver.ts';
+import { EffectExecutor, type WorkerRegistry } from './effect-executor.ts';
+import type { Driver, DriverWorker, DriverWorkerOptions } from '../driver/driver.ts';
 
 /**
  * Creates a worker that hosts the given agents with their implementations and model providers.
