@@ -1,0 +1,44 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { localDriver } from '@ratchet/driver-local';
+import type { BenchDriver } from '../harness/bench-driver.ts';
+import { ratchetSide } from '../harness/ratchet-side.ts';
+import { bareSqliteSide } from './local/bare-sqlite-side.ts';
+import { sqliteStoredBytes } from './local/sqlite-stored-bytes.ts';
+
+/** The embedded driver with its production defaults, against `node:sqlite` used directly; one fresh file each. */
+export const local: BenchDriver = {
+  name: 'local',
+  async start({ models }) {
+    const dir = mkdtempSync(join(tmpdir(), 'ratchet-bench-local-'));
+    const ratchetPath = join(dir, 'ratchet.db');
+    const barePath = join(dir, 'bare.db');
+    const driver = localDriver({ path: ratchetPath });
+    const { version } = new DatabaseSync(':memory:').prepare('SELECT sqlite_version() AS version').get() as { version: string };
+    return {
+      version: `node:sqlite ${version} (Node ${process.versions.node})`,
+      bareDescription:
+        '`node:sqlite` directly (WAL, synchronous=NORMAL, as the driver opens it): a step is the no-op plus one INSERT of its result in its own BEGIN IMMEDIATE transaction; a completion is the `openai` call plus the same INSERT of the raw response; a resumed run reads its rows back',
+      notes: [
+        'Production defaults (`leaseMs` 30 s, `pollIntervalMs` 200, `synchronous=NORMAL`); one file per side.',
+        'Ratchet commits two transactions per step (the attempt before the step runs, so a crash during it counts; the result after, fenced by the lease), the bare side one.',
+        'Bytes: SQLite\'s own `dbstat` (record payload and b-tree pages) before and after the run, over every table and index.',
+      ],
+      ratchet: await ratchetSide({ driver, models, storedBytes: (run) => sqliteStoredBytes(ratchetPath, run) }),
+      bare: bareSqliteSide(barePath, models),
+      scale: {
+        overhead: { runs: 20, steps: 100 },
+        completions: { runs: 10, completions: 30 },
+        recovery: { rounds: 10, steps: [10, 100, 1_000] },
+        throughput: { batches: 7, runs: 100 },
+        // SQLite stores in 4 KiB pages: enough rows that page granularity washes out.
+        bytes: { steps: 400, completions: 100 },
+      },
+      async stop() {
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  },
+};
