@@ -4,7 +4,7 @@ import { defaultTemporalBinary, startTemporalServer } from '@ratchet/driver-temp
 import type { DriverUnderTest } from '../harness/driver-under-test.ts';
 
 // The modules that export the fixture worker's agents (see fixtures/hosted-agents.ts).
-const agentModules = ['../fixtures/agents.ts', '../fixtures/llm-agents.ts'].map((path) => fileURLToPath(new URL(path, import.meta.url)));
+const agentModules = ['../fixtures/agents.ts', '../fixtures/llm-agents.ts', '../fixtures/migration-agents.ts'].map((path) => fileURLToPath(new URL(path, import.meta.url)));
 
 /**
  * A fresh `temporal server start-dev` (the CLI from scripts/engines/install-temporal.sh) on its own

@@ -28,20 +28,26 @@ export class Scenario {
   readonly world: WorldService;
   readonly models: ModelServer;
   readonly client: RatchetClient;
+  readonly #ownsServices: boolean;
   #workers = 0;
 
-  private constructor(driver: DriverUnderTest, engine: EngineEnvironment, world: WorldService, models: ModelServer, client: RatchetClient) {
+  private constructor(driver: DriverUnderTest, engine: EngineEnvironment, world: WorldService, models: ModelServer, client: RatchetClient, ownsServices: boolean) {
     this.driver = driver;
     this.engine = engine;
     this.world = world;
     this.models = models;
     this.client = client;
+    this.#ownsServices = ownsServices;
   }
 
-  static async open(driver: DriverUnderTest): Promise<Scenario> {
-    const [engine, world, models] = await Promise.all([driver.start(), startWorldService(), startModelServer()]);
+  /**
+   * Starts the driver's engine, and a world service and model server unless `shared` hands them in:
+   * scenarios that move runs between engines count effects and completions across all of them.
+   */
+  static async open(driver: DriverUnderTest, shared?: { world: WorldService; models: ModelServer }): Promise<Scenario> {
+    const [engine, world, models] = await Promise.all([driver.start(), shared?.world ?? startWorldService(), shared?.models ?? startModelServer()]);
     const client = await createClient(await createDriverFromConfig({ driver: driver.name, [driver.name]: engine.driverOptions }));
-    return new Scenario(driver, engine, world, models, client);
+    return new Scenario(driver, engine, world, models, client, shared === undefined);
   }
 
   /** Starts a worker process and waits until it is ready; `variant` picks changed agent code. */
@@ -113,7 +119,7 @@ export class Scenario {
     await stopAll();
     await recordJournals(this.driver.name, this.client);
     await this.client.close();
-    await Promise.all([this.world.close(), this.models.close()]);
+    if (this.#ownsServices) await Promise.all([this.world.close(), this.models.close()]);
     await this.engine.stop();
   }
 }

@@ -2,6 +2,7 @@
 // Nothing here imports Node built-ins or an engine, so agent modules bundle into a Temporal workflow.
 export * from './errors/ratchet-error.ts';
 export * from './errors/errors.ts';
+export * from './errors/migration-errors.ts';
 export * from './model/completion.ts';
 export * from './model/model-provider.ts';
 export * from './model/model-id.ts';
@@ -12,15 +13,20 @@ export * from './context/agent-context.ts';
 export { approvalSignalName } from './context/context-impl.ts';
 export * from './journal/journal-entry.ts';
 export * from './journal/digest.ts';
+export * from './journal/seeded-journal.ts';
+export * from './journal/portable-journal.ts';
 export * from './runtime/durable-host.ts';
 export * from './runtime/execution-interrupt.ts';
 export * from './runtime/assert-same-step.ts';
 export * from './runtime/journal-prefix-host.ts';
 export * from './runtime/worker-crash.ts';
+export * from './runtime/migration-stop.ts';
 export * from './runtime/execute-agent.ts';
 export * from './runtime/run-options.ts';
 export * from './driver/driver.ts';
 export * from './driver/client.ts';
+export * from './migration/migrate-run.ts';
+export * from './migration/fork-run.ts';
 export * from './util/duration.ts';
 export * from './llm/route.ts';
 export * from './llm/budget.ts';

@@ -26,6 +26,14 @@ export class LocalClient implements DriverClient {
     return this.#store.describe(runId);
   }
 
+  async readRunStart(runId: string) {
+    return this.#store.readRunStart(runId);
+  }
+
+  async requestMigration(runId: string, to: string): Promise<void> {
+    this.#store.requestMigration(runId, to, Date.now());
+  }
+
   async awaitRun(runId: string, timeoutMs?: number): Promise<RunDescription> {
     const deadline = timeoutMs === undefined ? Infinity : Date.now() + timeoutMs;
     for (;;) {

@@ -13,7 +13,16 @@ export function openDatabase(path: string, options: { synchronous?: 'NORMAL' | '
   const db = new DatabaseSync(path, { timeout: 10_000 });
   db.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = ${options.synchronous ?? 'NORMAL'}; PRAGMA foreign_keys = ON;`);
   db.exec(schema);
+  upgrade(db);
   return db;
+}
+
+/** Adds what later versions need to a database an earlier version created (CREATE IF NOT EXISTS keeps old tables as they were). */
+function upgrade(db: DatabaseSync): void {
+  const columns = new Set((db.prepare('PRAGMA table_info(runs)').all() as { name: string }[]).map((column) => column.name));
+  for (const [column, type] of [['migration_to', 'TEXT'], ['migration', 'TEXT']] as const) {
+    if (!columns.has(column)) db.exec(`ALTER TABLE runs ADD COLUMN ${column} ${type}`);
+  }
 }
 
 /** Runs `work` in an immediate transaction: it holds the write lock from its first statement. */
@@ -47,6 +56,9 @@ CREATE TABLE IF NOT EXISTS runs (
   error TEXT,
   compensations TEXT,
   dead_letter TEXT,
+  -- The driver a migration was requested to (first request wins), and once stopped, its record.
+  migration_to TEXT,
+  migration TEXT,
   created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL
 );

@@ -4,6 +4,7 @@ import {
   assertSameStep,
   deserializeError,
   digest,
+  migrationStop,
   retryDelayMs,
   serializeError,
   type DurableHost,
@@ -21,7 +22,8 @@ import type { ClaimedRun, RunStore } from './run-store.ts';
  * The local driver's durable primitives for one execution of one run. It replays from the journal
  * it loaded when the execution began; what is not journaled it runs, journals (fenced by the lease)
  * and returns. Waiting is never done in memory: a sleep, a signal wait or a retry backoff suspends
- * the execution, and the worker resumes it from the top when it is due.
+ * the execution, and the worker resumes it from the top when it is due. Before each step it has not
+ * journaled yet, and in every wait, it looks for a migration request and stops there if one came.
  */
 export class LocalHost implements DurableHost {
   readonly runId: string;
@@ -54,6 +56,7 @@ export class LocalHost implements DurableHost {
       if (journaled.status === 'failed') throw deserializeError(JSON.parse(journaled.error!) as SerializedError);
       return { output: JSON.parse(journaled.output!), compensable: journaled.compensable === 1 };
     }
+    this.#stopIfMigrating();
     const pending = this.#store.pendingStep(this.runId, call.position);
     const now = Date.now();
     if (pending && pending.nextAttemptAt > now) throw new ExecutionInterrupt('suspend', { wakeAt: pending.nextAttemptAt });
@@ -94,7 +97,7 @@ export class LocalHost implements DurableHost {
   async sleep(call: StepCall & { durationMs: number }): Promise<void> {
     if (this.#replay(call)) return;
     const now = Date.now();
-    const deadline = this.#store.ensureDeadline(this.runId, this.#workerId, call.position, call.stepId, now + call.durationMs, now)!;
+    const deadline = this.#deadline(call, now + call.durationMs, now)!;
     if (now < deadline) throw new ExecutionInterrupt('suspend', { wakeAt: deadline });
     this.#append(call, deadline - call.durationMs, 1, { status: 'completed', output: { firedAt: now } }, { durationMs: call.durationMs });
   }
@@ -103,9 +106,7 @@ export class LocalHost implements DurableHost {
     const journaled = this.#replay(call);
     if (journaled) return JSON.parse(journaled.output!) as SignalOutcome;
     const now = Date.now();
-    const deadline = this.#store.ensureDeadline(
-      this.runId, this.#workerId, call.position, call.stepId, call.timeoutMs === undefined ? null : now + call.timeoutMs, now,
-    );
+    const deadline = this.#deadline(call, call.timeoutMs === undefined ? null : now + call.timeoutMs, now);
     const input = { signal: call.signal, timeoutMs: call.timeoutMs ?? null };
     const row = this.#row(call, input, now, 1, { status: 'completed' });
     const consumed = this.#store.consumeSignal(this.#workerId, row, call.signal);
@@ -120,6 +121,7 @@ export class LocalHost implements DurableHost {
   async now(call: StepCall): Promise<number> {
     const journaled = this.#replay(call);
     if (journaled) return JSON.parse(journaled.output!) as number;
+    this.#stopIfMigrating();
     const now = Date.now();
     this.#append(call, now, 1, { status: 'completed', output: now }, null);
     return now;
@@ -134,6 +136,21 @@ export class LocalHost implements DurableHost {
     const row = this.#journal.get(call.position);
     if (row) assertSameStep(call.position, row.step_id, call.stepId);
     return row;
+  }
+
+  /**
+   * The wait's journaled deadline (created on its first execution, or carried over by an import),
+   * checked to belong to this step; a migration request stops the run here, in the wait.
+   */
+  #deadline(call: StepCall, fresh: number | null, now: number): number | null {
+    const pending = this.#store.ensureDeadline(this.runId, this.#workerId, call.position, call.stepId, fresh, now);
+    assertSameStep(call.position, pending.stepId, call.stepId);
+    if (this.#store.migrationRequestedTo(this.runId) !== undefined) throw migrationStop({ call, deadline: pending.deadline });
+    return pending.deadline;
+  }
+
+  #stopIfMigrating(): void {
+    if (this.#store.migrationRequestedTo(this.runId) !== undefined) throw migrationStop();
   }
 
   #deadLetter(call: StepCall, error: SerializedError): ExecutionInterrupt {

@@ -19,6 +19,27 @@ export interface JournalRow {
   compensable: number;
 }
 
+/** A common journal entry as a row: how an imported journal is stored, answered by replay like any other. */
+export function toJournalRow(runId: string, entry: JournalEntry): JournalRow {
+  return {
+    run_id: runId,
+    position: entry.position,
+    step_id: entry.stepId,
+    kind: entry.kind,
+    name: entry.name,
+    input_digest: entry.inputDigest,
+    input: entry.input === undefined ? null : JSON.stringify(entry.input),
+    status: entry.status,
+    output: entry.output === undefined ? null : JSON.stringify(entry.output),
+    error: entry.error === undefined ? null : JSON.stringify(entry.error),
+    attempts: entry.attempts,
+    started_at: entry.startedAt,
+    completed_at: entry.completedAt,
+    execution: entry.execution,
+    compensable: entry.compensable ? 1 : 0,
+  };
+}
+
 /** Reads a row back into Ratchet's common journal entry. */
 export function toJournalEntry(row: JournalRow): JournalEntry {
   const entry: JournalEntry = {

@@ -1,7 +1,11 @@
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
 import {
   ExecutionInterrupt,
+  RunMigratedError,
   RunNotFoundError,
+  type MigrationRecord,
+  type OpenWait,
+  type RunStart,
   type CompensationRecord,
   type RunDescription,
   type RunOptions,
@@ -11,7 +15,7 @@ import {
   type StartRunRequest,
 } from '@ratchet/core';
 import { transaction } from './database.ts';
-import type { JournalRow } from './journal.ts';
+import { toJournalRow, type JournalRow } from './journal.ts';
 
 export interface ClaimedRun {
   id: string;
@@ -24,6 +28,7 @@ export interface ClaimedRun {
 }
 
 export interface PendingStep {
+  stepId: string;
   attempts: number;
   nextAttemptAt: number;
   deadline: number | null;
@@ -59,7 +64,16 @@ export class RunStore {
     return statement;
   }
 
+  /**
+   * Creates the run, once. A seeded run (import, migration, fork) gets its journal, its pending
+   * signals (before any sent later) and its open wait's deadline in the same transaction, so its
+   * workers replay them like entries of their own.
+   */
   insertRun(request: StartRunRequest, now: number): { created: boolean; agent: string; inputDigest: string } {
+    return transaction(this.db, () => this.#insertRun(request, now));
+  }
+
+  #insertRun(request: StartRunRequest, now: number): { created: boolean; agent: string; inputDigest: string } {
     const inserted = this.#sql(
       `INSERT INTO runs (id, agent, input, input_digest, seed, options, status, wake_at, created_at, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
@@ -67,12 +81,74 @@ export class RunStore {
       request.runId, request.agent, JSON.stringify(request.input), request.inputDigest, request.seed,
       request.options ? JSON.stringify(request.options) : null, now, now, now,
     );
-    if (inserted.changes === 1) return { created: true, agent: request.agent, inputDigest: request.inputDigest };
+    if (inserted.changes === 1) {
+      if (request.seeded) this.#seed(request.runId, request.seeded, now);
+      return { created: true, agent: request.agent, inputDigest: request.inputDigest };
+    }
     const existing = this.#sql('SELECT agent, input_digest FROM runs WHERE id = ?').get(request.runId) as {
       agent: string;
       input_digest: string;
     };
     return { created: false, agent: existing.agent, inputDigest: existing.input_digest };
+  }
+
+  #seed(runId: string, seeded: NonNullable<StartRunRequest['seeded']>, now: number): void {
+    for (const entry of seeded.entries) this.#insertEntry(toJournalRow(runId, entry));
+    for (const signal of seeded.signals) {
+      this.#sql('INSERT INTO signals (run_id, name, payload, created_at) VALUES (?, ?, ?, ?)').run(runId, signal.name, JSON.stringify(signal.payload), now);
+    }
+    const wait = seeded.openWait;
+    if (wait) {
+      this.#sql('INSERT INTO pending_steps (run_id, position, step_id, deadline, started_at) VALUES (?, ?, ?, ?, ?)')
+        .run(runId, wait.position, wait.stepId, wait.deadline ?? null, now);
+    }
+  }
+
+  readRunStart(runId: string): RunStart {
+    const row = this.#sql('SELECT input, input_digest, seed, options FROM runs WHERE id = ?').get(runId) as
+      | { input: string; input_digest: string; seed: string; options: string | null }
+      | undefined;
+    if (!row) throw new RunNotFoundError(runId);
+    return {
+      input: JSON.parse(row.input),
+      inputDigest: row.input_digest,
+      seed: row.seed,
+      ...(row.options === null ? {} : { options: JSON.parse(row.options) as RunOptions }),
+    };
+  }
+
+  /**
+   * Records a migration request (the first target wins) and wakes the run if it waits, so a worker
+   * replays it to its wait and stops it there. A run that has ended is left as it is.
+   */
+  requestMigration(runId: string, to: string, now: number): void {
+    transaction(this.db, () => {
+      const updated = this.#sql(
+        `UPDATE runs SET migration_to = COALESCE(migration_to, ?), updated_at = ?,
+           wake_at = CASE WHEN status = 'waiting' THEN ? ELSE wake_at END
+         WHERE id = ? AND status IN ('pending', 'running', 'waiting')`,
+      ).run(to, now, now, runId);
+      if (updated.changes === 0) this.describe(runId); // throws RunNotFoundError for an unknown run
+    });
+  }
+
+  /** The target of a migration requested for this run, if one was. */
+  migrationRequestedTo(runId: string): string | undefined {
+    const row = this.#sql('SELECT migration_to FROM runs WHERE id = ?').get(runId) as { migration_to: string | null } | undefined;
+    return row?.migration_to ?? undefined;
+  }
+
+  /** Ends the run as migrated, handing over the signals it had not consumed. */
+  migrated(runId: string, workerId: string, openWait: OpenWait | undefined, now: number): void {
+    this.#fenced(runId, workerId, () => {
+      const { migration_to: to } = this.#sql('SELECT migration_to FROM runs WHERE id = ?').get(runId) as { migration_to: string };
+      const signals = (this.#sql('SELECT name, payload FROM signals WHERE run_id = ? AND consumed_by IS NULL ORDER BY id').all(runId) as { name: string; payload: string }[])
+        .map((signal) => ({ name: signal.name, payload: JSON.parse(signal.payload) as unknown }));
+      const record: MigrationRecord = { to, stoppedAt: now, signals, ...(openWait ? { openWait } : {}) };
+      this.#sql(
+        `UPDATE runs SET status = 'migrated', migration = ?, lease_owner = NULL, lease_expires_at = 0, updated_at = ? WHERE id = ?`,
+      ).run(JSON.stringify(record), now, runId);
+    });
   }
 
   /** Leases up to `limit` runnable runs of the given agents: new, due, or whose owner's lease expired. */
@@ -120,9 +196,10 @@ export class RunStore {
   }
 
   pendingStep(runId: string, position: number): PendingStep | undefined {
-    const row = this.#sql('SELECT attempts, next_attempt_at, deadline, last_error FROM pending_steps WHERE run_id = ? AND position = ?')
-      .get(runId, position) as { attempts: number; next_attempt_at: number; deadline: number | null; last_error: string | null } | undefined;
+    const row = this.#sql('SELECT step_id, attempts, next_attempt_at, deadline, last_error FROM pending_steps WHERE run_id = ? AND position = ?')
+      .get(runId, position) as { step_id: string; attempts: number; next_attempt_at: number; deadline: number | null; last_error: string | null } | undefined;
     return row && {
+      stepId: row.step_id,
       attempts: row.attempts,
       nextAttemptAt: row.next_attempt_at,
       deadline: row.deadline,
@@ -141,14 +218,18 @@ export class RunStore {
     });
   }
 
-  /** Creates the pending row of a sleep or signal wait with its deadline, once; returns the journaled one. */
-  ensureDeadline(runId: string, workerId: string, position: number, stepId: string, deadline: number | null, now: number): number | null {
+  /**
+   * Creates the pending row of a sleep or signal wait with its deadline, once (an imported run has it
+   * from the run it continues); returns the journaled one, with the step id it was created for.
+   */
+  ensureDeadline(runId: string, workerId: string, position: number, stepId: string, deadline: number | null, now: number): { stepId: string; deadline: number | null } {
     return this.#fenced(runId, workerId, () => {
       this.#sql(
         `INSERT INTO pending_steps (run_id, position, step_id, deadline, started_at) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (run_id, position) DO NOTHING`,
       ).run(runId, position, stepId, deadline, now);
-      return this.pendingStep(runId, position)!.deadline;
+      const pending = this.pendingStep(runId, position)!;
+      return { stepId: pending.stepId, deadline: pending.deadline };
     });
   }
 
@@ -218,14 +299,18 @@ export class RunStore {
       .run(now, now, runId, workerId);
   }
 
+  /** Stores a signal for the run; a migrated run refuses it (it belongs to the engine the run moved to). */
   signal(runId: string, name: string, payload: unknown, now: number): void {
     transaction(this.db, () => {
       const updated = this.#sql(
         `UPDATE runs SET signal_version = signal_version + 1, updated_at = ?,
            wake_at = CASE WHEN status = 'waiting' THEN ? ELSE wake_at END
-         WHERE id = ?`,
+         WHERE id = ? AND status != 'migrated'`,
       ).run(now, now, runId);
-      if (updated.changes === 0) throw new RunNotFoundError(runId);
+      if (updated.changes === 0) {
+        const run = this.describe(runId); // throws RunNotFoundError for an unknown run
+        throw new RunMigratedError(runId, run.migration?.to ?? 'unknown');
+      }
       this.#sql('INSERT INTO signals (run_id, name, payload, created_at) VALUES (?, ?, ?, ?)').run(runId, name, JSON.stringify(payload), now);
     });
   }
@@ -285,6 +370,7 @@ interface RunRow {
   error: string | null;
   compensations: string | null;
   dead_letter: string | null;
+  migration: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -302,5 +388,6 @@ function toDescription(row: RunRow): RunDescription {
   if (row.error !== null) description.error = JSON.parse(row.error) as SerializedError;
   if (row.compensations !== null) description.compensations = JSON.parse(row.compensations) as CompensationRecord[];
   if (row.dead_letter !== null) description.deadLetter = JSON.parse(row.dead_letter) as RunDescription['deadLetter'] & {};
+  if (row.migration !== null) description.migration = JSON.parse(row.migration) as MigrationRecord;
   return description;
 }

@@ -96,6 +96,8 @@ export class LocalWorker implements DriverWorker {
         this.#store.release(run.id, this.id, Date.now());
       } else if (error.reason === 'suspend') {
         this.#store.suspend(run.id, this.id, error.details.wakeAt, run.signalVersion, Date.now());
+      } else if (error.reason === 'migrate') {
+        this.#store.migrated(run.id, this.id, error.details.openWait, Date.now());
       } else {
         this.#store.deadLetter(run.id, this.id, error.details.stepId, serializeError(error.details.error), Date.now());
       }

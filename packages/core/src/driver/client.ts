@@ -1,13 +1,16 @@
 import type { AgentDeclaration } from '../declarations/agent.ts';
 import { approvalSignalName } from '../context/context-impl.ts';
 import { ConfigError, InputValidationError, RunConflictError, RunDeadLetteredError, RunFailedError } from '../errors/errors.ts';
+import { MigrationError, RunMigratedError } from '../errors/migration-errors.ts';
+import { buildPortableJournal, parsePortableJournal, seededJournalOf, type PortableJournal } from '../journal/portable-journal.ts';
+import type { SeededJournal } from '../journal/seeded-journal.ts';
 import { digest } from '../journal/digest.ts';
 import type { JournalEntry } from '../journal/journal-entry.ts';
 import type { SerializedError } from '../errors/ratchet-error.ts';
 import type { Usage } from '../model/completion.ts';
 import { validate } from '../util/validation.ts';
 import { runOptionsSchema, type RunOptions } from '../runtime/run-options.ts';
-import type { Driver, DriverClient, RunDescription } from './driver.ts';
+import type { Driver, DriverClient, RunDescription, RunStart } from './driver.ts';
 
 export interface RunHandle<O> {
   readonly runId: string;
@@ -26,10 +29,13 @@ export interface ApprovalDecision {
  * makes start idempotent by run id, and turns a run's end into a value or a typed error.
  */
 export class RatchetClient {
+  /** The driver this client talks to (`local`, `temporal`, ...): what a migration records as its target. */
+  readonly driver: string;
   readonly #client: DriverClient;
 
-  constructor(client: DriverClient) {
+  constructor(client: DriverClient, driver = 'unknown') {
     this.#client = client;
+    this.driver = driver;
   }
 
   /**
@@ -64,6 +70,7 @@ export class RatchetClient {
     const run = await this.#client.awaitRun(runId, options.timeoutMs);
     if (run.status === 'completed') return run.output as O;
     if (run.status === 'dead-lettered') throw new RunDeadLetteredError(runId, run.deadLetter?.stepId, run.deadLetter?.error ?? unrecorded);
+    if (run.status === 'migrated') throw new RunMigratedError(runId, run.migration?.to ?? 'unknown');
     throw new RunFailedError(runId, run.error ?? unrecorded, run.compensations ?? []);
   }
 
@@ -99,6 +106,66 @@ export class RatchetClient {
     return this.#client.listRuns(options);
   }
 
+  /**
+   * The run as a portable journal document (docs/journal-format.md), from whichever engine this
+   * client talks to. Reading it changes nothing; exporting the same run twice gives the same document.
+   * A migrated run's document also carries the signals it handed over and the wait it stopped in.
+   */
+  async export(runId: string): Promise<PortableJournal> {
+    const [run, start, journal] = await Promise.all([this.#client.describeRun(runId), this.#client.readRunStart(runId), this.#client.readJournal(runId)]);
+    return buildPortableJournal(run, start, journal);
+  }
+
+  /**
+   * Continues an exported run here, under its own run id: its steps are answered from the document
+   * (no tool runs again, no model is asked again), its pinned prompts, budget use and compensation
+   * stack carry over, its pending signals are delivered first and an open wait keeps its deadline.
+   * The document is checked whole first (`JournalDocumentError`); a run that is still live where it
+   * was exported is refused (`MigrationError`: migrate it instead), since it must never run on two
+   * engines at once. Idempotent: importing the same document again returns the run already there.
+   */
+  async import(document: string | unknown): Promise<RunHandle<unknown>> {
+    const journal = parsePortableJournal(document);
+    if (!importableStatuses.has(journal.run.status)) {
+      throw new MigrationError(
+        journal.run.id,
+        `Run "${journal.run.id}" was exported while ${journal.run.status}: it may still make progress where it is. Migrate it (ratchet migrate) to stop it there first, or fork it under a new run id`,
+        { status: journal.run.status },
+      );
+    }
+    const start = { input: journal.run.input, inputDigest: journal.run.inputDigest, seed: journal.run.seed, ...(journal.run.options ? { options: journal.run.options } : {}) };
+    return this.startSeeded(journal.run.id, journal.run.agent, start, seededJournalOf(journal));
+  }
+
+  /**
+   * Starts a run that continues a journal: the primitive under import, migration and fork. Same
+   * run id again with the same agent and input is the run already there; otherwise `RunConflictError`.
+   */
+  async startSeeded(runId: string, agent: string, start: RunStart, seeded: SeededJournal): Promise<RunHandle<unknown>> {
+    const started = await this.#client.startRun({ runId, agent, input: start.input, inputDigest: start.inputDigest, seed: start.seed, ...(start.options ? { options: start.options } : {}), seeded });
+    if (!started.created && started.agent !== agent) throw new RunConflictError(runId, `for agent "${started.agent}"`);
+    if (!started.created && started.inputDigest !== start.inputDigest) throw new RunConflictError(runId, 'with a different input');
+    return { runId, created: started.created, result: (opts) => this.result(runId, opts) };
+  }
+
+  /** The input, seed and options the run started with. */
+  runStart(runId: string): Promise<RunStart> {
+    return this.#client.readRunStart(runId);
+  }
+
+  /**
+   * Asks a live run to stop at its next safe point and end here as `migrated` (see `migrateRun`,
+   * which calls this and then imports the run on the target).
+   */
+  requestMigration(runId: string, to: string): Promise<void> {
+    return this.#client.requestMigration(runId, to);
+  }
+
+  /** Waits for the run to end (completed, failed, dead-lettered or migrated) and describes it. */
+  settled(runId: string, timeoutMs?: number): Promise<RunDescription> {
+    return this.#client.awaitRun(runId, timeoutMs);
+  }
+
   close(): Promise<void> {
     return this.#client.close();
   }
@@ -108,8 +175,11 @@ export class RatchetClient {
 const unrecorded: SerializedError = { name: 'Error', kind: 'unknown', message: 'the engine recorded no error', retryable: false };
 
 export async function createClient(driver: Driver): Promise<RatchetClient> {
-  return new RatchetClient(await driver.connectClient());
+  return new RatchetClient(await driver.connectClient(), driver.name);
 }
+
+/** Exported runs that can be continued elsewhere: over where they were (or never to run there again). */
+const importableStatuses: ReadonlySet<RunDescription['status']> = new Set(['migrated', 'completed', 'failed']);
 
 function totalUsage(journal: JournalEntry[]): Usage & { costUsd: number } {
   const usage = { inputTokens: 0, outputTokens: 0, totalTokens: 0, costUsd: 0 };

@@ -4,6 +4,7 @@ import type { JournalEntry } from '../journal/journal-entry.ts';
 import type { Usage } from '../model/completion.ts';
 import type { EffectExecutor } from '../worker/effect-executor.ts';
 import type { RunOptions } from '../runtime/run-options.ts';
+import type { MigrationRecord, SeededJournal } from '../journal/seeded-journal.ts';
 
 /**
  * The driver specification: the durable primitives of one engine, plus the few client and worker
@@ -38,11 +39,28 @@ export interface StartRunRequest {
   seed: string;
   /** Per-run settings over the agent's defaults; pass them back to `executeAgent` on every execution. */
   options?: RunOptions;
+  /**
+   * Set when the run continues another run's journal (import, migration, fork). Keep it with the
+   * run: every execution answers its first steps from `seeded.entries` (core's `JournalPrefixHost`,
+   * or the driver's own journal), `seeded.signals` are delivered before any signal sent to this
+   * run, `seeded.openWait` resumes with its original deadline, and `readJournal` returns
+   * `seeded.entries` followed by the run's own.
+   */
+  seeded?: SeededJournal;
 }
 
-export type RunStatus = 'pending' | 'running' | 'waiting' | 'completed' | 'failed' | 'dead-lettered';
+/** How a run was started: what a portable journal needs besides the entries. */
+export interface RunStart {
+  input: unknown;
+  inputDigest: string;
+  seed: string;
+  options?: RunOptions;
+}
 
-export const terminalStatuses: ReadonlySet<RunStatus> = new Set(['completed', 'failed', 'dead-lettered']);
+/** `migrated`: the run stopped at a safe point and moved to another engine (see `migration`); it is over here. */
+export type RunStatus = 'pending' | 'running' | 'waiting' | 'completed' | 'failed' | 'dead-lettered' | 'migrated';
+
+export const terminalStatuses: ReadonlySet<RunStatus> = new Set(['completed', 'failed', 'dead-lettered', 'migrated']);
 
 export interface RunDescription {
   runId: string;
@@ -59,13 +77,25 @@ export interface RunDescription {
   deadLetter?: { stepId?: string; error: SerializedError };
   /** Total token usage of the run's completions, and their cost where the models' prices are known. */
   usage?: Usage & { costUsd: number };
+  /** For a migrated run: where it went, where it stopped, and the signals it handed over. */
+  migration?: MigrationRecord;
 }
 
 export interface DriverClient {
   /** Idempotent by run id: `created` is false when the run already existed. */
   startRun(request: StartRunRequest): Promise<{ created: boolean; agent: string; inputDigest: string }>;
+  /** Throws `RunMigratedError` for a migrated run: the signal belongs to the engine it moved to. */
   signalRun(runId: string, name: string, payload: unknown): Promise<void>;
   describeRun(runId: string): Promise<RunDescription>;
+  /** The input, digest, seed and options the run was started with. */
+  readRunStart(runId: string): Promise<RunStart>;
+  /**
+   * Asks a live run to stop at its next safe point and end as `migrated` with a `MigrationRecord`.
+   * Safe points: before a step that has no journal entry yet (a retry backoff included), and inside
+   * a sleep or signal wait, which the request must wake. The request is durable: a worker that dies
+   * first leaves it to the next one. Idempotent; a run already ended is left as it is.
+   */
+  requestMigration(runId: string, to: string): Promise<void>;
   /** Resolves when the run is completed, failed or dead-lettered (or the timeout passes). */
   awaitRun(runId: string, timeoutMs?: number): Promise<RunDescription>;
   readJournal(runId: string): Promise<JournalEntry[]>;

@@ -1,5 +1,6 @@
 import { deserializeError } from '../errors/ratchet-error.ts';
 import type { JournalEntry } from '../journal/journal-entry.ts';
+import type { OpenWait } from '../journal/seeded-journal.ts';
 import { assertSameStep } from './assert-same-step.ts';
 import type { DurableHost, EffectCall, EffectResult, SignalOutcome, StepCall } from './durable-host.ts';
 
@@ -11,7 +12,9 @@ import type { DurableHost, EffectCall, EffectResult, SignalOutcome, StepCall } f
  *
  * The prefix is checked as strictly as a replay: a different step at a position raises
  * `NonDeterminismError` before anything past it runs. A step that failed terminally in the prefix
- * throws its journaled error again.
+ * throws its journaled error again. With `openWait` (a run that stopped for migration inside a
+ * sleep or signal wait), the step right after the prefix must be that wait, and it resumes with the
+ * deadline it had, not a fresh one: the inner host is asked for what is left of it.
  */
 export class JournalPrefixHost implements DurableHost {
   readonly runId: string;
@@ -20,13 +23,18 @@ export class JournalPrefixHost implements DurableHost {
   readonly execution: number;
   readonly #prefix: readonly JournalEntry[];
   readonly #inner: DurableHost;
+  readonly #openWait: OpenWait | undefined;
 
-  constructor(prefix: readonly JournalEntry[], inner: DurableHost) {
+  constructor(prefix: readonly JournalEntry[], inner: DurableHost, options: { openWait?: OpenWait } = {}) {
     prefix.forEach((entry, index) => {
       if (entry.position !== index) throw new Error(`A journal prefix must hold positions 0..n in order; found ${entry.position} at ${index}`);
     });
     this.#prefix = prefix;
     this.#inner = inner;
+    this.#openWait = options.openWait;
+    if (this.#openWait && this.#openWait.position !== prefix.length) {
+      throw new Error(`An open wait must follow the prefix: it is at ${this.#openWait.position}, the prefix holds ${prefix.length}`);
+    }
     this.runId = inner.runId;
     this.agent = inner.agent;
     this.seed = inner.seed;
@@ -46,12 +54,16 @@ export class JournalPrefixHost implements DurableHost {
   }
 
   async sleep(call: StepCall & { durationMs: number }): Promise<void> {
-    if (!this.#entry(call)) return this.#inner.sleep(call);
+    if (this.#entry(call)) return;
+    const left = this.#leftOfOpenWait(call);
+    return this.#inner.sleep(left === undefined ? call : { ...call, durationMs: left });
   }
 
   async waitForSignal(call: StepCall & { signal: string; timeoutMs?: number }): Promise<SignalOutcome> {
     const entry = this.#entry(call);
-    return entry ? (entry.output as SignalOutcome) : this.#inner.waitForSignal(call);
+    if (entry) return entry.output as SignalOutcome;
+    const left = this.#leftOfOpenWait(call);
+    return this.#inner.waitForSignal(left === undefined ? call : { ...call, timeoutMs: left });
   }
 
   async now(call: StepCall): Promise<number> {
@@ -62,6 +74,14 @@ export class JournalPrefixHost implements DurableHost {
   #entry(call: StepCall): JournalEntry | undefined {
     const entry = this.#prefix[call.position];
     if (entry) assertSameStep(call.position, entry.stepId, call.stepId);
+    else if (this.#openWait?.position === call.position) assertSameStep(call.position, this.#openWait.stepId, call.stepId);
     return entry;
+  }
+
+  /** What is left of the open wait's deadline, for the call that resumes it (host time: deterministic where it must be). */
+  #leftOfOpenWait(call: StepCall): number | undefined {
+    const wait = this.#openWait;
+    if (wait?.position !== call.position || wait.deadline === undefined) return undefined;
+    return Math.max(0, wait.deadline - Date.now());
   }
 }
