@@ -7,4 +7,8 @@ export const exitCodes = {
   runNotFound: 3,
   config: 4,
   unexpected: 5,
+  /** `import` refused the document: malformed, truncated, tampered or from a newer version. */
+  invalidDocument: 6,
+  /** The run moved to another driver; the message names it. */
+  runMigrated: 7,
 } as const;

@@ -8,6 +8,7 @@ const statusStyle: Record<string, Parameters<typeof styleText>[0]> = {
   waiting: 'yellow',
   running: 'cyan',
   pending: 'cyan',
+  migrated: 'magenta',
 };
 
 export function formatRun(run: RunDescription): string {
@@ -18,11 +19,17 @@ export function formatRun(run: RunDescription): string {
   if (run.usage) lines.push(`usage: ${run.usage.inputTokens} in + ${run.usage.outputTokens} out tokens, $${run.usage.costUsd.toFixed(6)}`);
   if (run.error) lines.push(styleText('red', `error: ${run.error.message}`));
   for (const compensation of run.compensations ?? []) lines.push(`compensated ${compensation.stepId}: ${compensation.status}`);
+  if (run.migration) {
+    const wait = run.migration.openWait ? `, in ${run.migration.openWait.stepId}` : '';
+    lines.push(styleText('magenta', `migrated to ${run.migration.to} at ${new Date(run.migration.stoppedAt).toISOString()}${wait}: it runs there now`));
+  }
   if (run.deadLetter) lines.push(styleText('red', `dead-lettered at ${run.deadLetter.stepId ?? '?'}: ${run.deadLetter.error.message} (ratchet redrive ${run.runId})`));
   return lines.join('\n');
 }
 
 export function formatRuns(runs: RunDescription[]): string {
   if (runs.length === 0) return 'no runs';
-  return runs.map((run) => `${run.runId}\t${run.agent}\t${run.status}\t${new Date(run.updatedAt).toISOString()}`).join('\n');
+  return runs
+    .map((run) => `${run.runId}\t${run.agent}\t${run.status}${run.migration ? ` → ${run.migration.to}` : ''}\t${new Date(run.updatedAt).toISOString()}`)
+    .join('\n');
 }

@@ -1,11 +1,17 @@
 import { styleText } from 'node:util';
 import type { JournalEntry } from '@ratchet/core';
 
-/** One line per journal entry: which execution ran it, which replayed it, model, tokens, cost, duration. */
-export function formatTimeline(journal: JournalEntry[], executions: number): string {
+/**
+ * One line per journal entry: which execution ran it, which replayed it, model, tokens, cost,
+ * duration. The first `seededSteps` entries came from another run (import, migration, fork): they
+ * were executed there and answered from the journal here.
+ */
+export function formatTimeline(journal: JournalEntry[], executions: number, seededSteps = 0): string {
   const rows = journal.map((entry) => {
-    const replayedIn = Array.from({ length: executions - entry.execution }, (_, i) => entry.execution + i + 1);
-    const how = `executed in #${entry.execution}${replayedIn.length ? `, replayed in #${replayedIn.join(', #')}` : ''}`;
+    const replayedIn = Array.from({ length: Math.max(0, executions - entry.execution) }, (_, i) => entry.execution + i + 1);
+    const how = entry.position < seededSteps
+      ? styleText('magenta', 'carried over (executed before the move)')
+      : `executed in #${entry.execution}${replayedIn.length ? `, replayed in #${replayedIn.join(', #')}` : ''}`;
     const model = entry.completion ? `${entry.completion.provider}:${entry.completion.model}` : '';
     const tokens = entry.completion ? `${entry.completion.usage.inputTokens}→${entry.completion.usage.outputTokens} tok` : '';
     const cost = entry.completion?.costUsd === undefined ? '' : `$${entry.completion.costUsd.toFixed(6)}`;

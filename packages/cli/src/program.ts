@@ -4,6 +4,7 @@ import { createDriverFromConfig, loadConfig } from '@ratchet/core/config';
 import { exitCodes } from './exit-codes.ts';
 import { formatRun, formatRuns } from './format-run.ts';
 import { formatTimeline } from './format-timeline.ts';
+import { addMovingCommands } from './moving-commands.ts';
 
 interface GlobalOptions {
   config: string;
@@ -22,9 +23,9 @@ export function createProgram(io: { out: (text: string) => void; err: (text: str
     .showHelpAfterError()
     .configureOutput({ writeOut: io.out, writeErr: io.err });
 
-  const withClient = (action: (client: RatchetClient, ...args: any[]) => Promise<unknown>) => async (...args: any[]) => {
+  const withClient = (action: (client: RatchetClient, ...args: any[]) => Promise<unknown>, driver?: (...args: any[]) => string | undefined) => async (...args: any[]) => {
     const options = program.opts<GlobalOptions>();
-    const client = await connect(options.config);
+    const client = await connect(options.config, driver?.(...args));
     try {
       const result = await action(client, ...args);
       if (result !== undefined) io.out(`${typeof result === 'string' ? result : JSON.stringify(result, null, 2)}\n`);
@@ -48,7 +49,7 @@ export function createProgram(io: { out: (text: string) => void; err: (text: str
     .description('the run and its timeline: each step, executed or replayed, model, tokens, cost, duration')
     .action(withClient(async (client, runId: string) => {
       const [run, journal] = await Promise.all([client.describe(runId), client.journal(runId)]);
-      return json() ? { run, journal } : `${formatRun(run)}\n\n${formatTimeline(journal, run.executions)}`;
+      return json() ? { run, journal } : `${formatRun(run)}\n\n${formatTimeline(journal, run.executions, run.seededSteps)}`;
     }));
 
   program
@@ -88,6 +89,8 @@ export function createProgram(io: { out: (text: string) => void; err: (text: str
       return json() ? run : `redriven ${runId}: now ${run.status}`;
     }));
 
+  addMovingCommands(program, { withClient, json, connect: (driver) => connect(program.opts<GlobalOptions>().config, driver) });
+
   return program;
 }
 
@@ -103,6 +106,8 @@ export async function runCli(argv: string[], io = defaultIo): Promise<number> {
       io.err(`ratchet: ${error.message}\n`);
       if (error.kind === 'run-not-found') return exitCodes.runNotFound;
       if (error.kind === 'config') return exitCodes.config;
+      if (error.kind === 'journal-document') return exitCodes.invalidDocument;
+      if (error.kind === 'run-migrated') return exitCodes.runMigrated;
       return exitCodes.failed;
     }
     io.err(`ratchet: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
@@ -110,9 +115,11 @@ export async function runCli(argv: string[], io = defaultIo): Promise<number> {
   }
 }
 
-async function connect(configPath: string): Promise<RatchetClient> {
+/** A client for the configured driver, or for another driver whose options are in the same config. */
+async function connect(configPath: string, driver?: string): Promise<RatchetClient> {
   const { createClient } = await import('@ratchet/core');
-  return createClient(await createDriverFromConfig(await loadConfig(configPath)));
+  const config = await loadConfig(configPath);
+  return createClient(await createDriverFromConfig(driver === undefined ? config : { ...config, driver: driver as typeof config.driver }));
 }
 
 function parseJson(text: string): unknown {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -62,6 +62,61 @@ describe('ratchet CLI', () => {
     assert.match(approve.stdout, /approved send on run-ada/);
     const client = await createClient(driver);
     assert.deepEqual(await client.result('run-ada', { timeoutMs: 10_000 }), { greeting: 'hello ada' });
+    await client.close();
+  });
+
+  it('exports a run as a portable journal and refuses a tampered or cut copy on import', () => {
+    const file = join(dir, 'run-ada.journal.json');
+    const exported = ratchet('export', 'run-ada', '--out', file);
+    assert.equal(exported.status, exitCodes.ok, exported.stderr);
+    const document = JSON.parse(readFileSync(file, 'utf8')) as { format: string; version: number; run: { id: string }; entries: { stepId: string }[] };
+    assert.deepEqual([document.format, document.version, document.run.id], ['ratchet.journal', 1, 'run-ada']);
+    assert.deepEqual(document.entries.map((entry) => entry.stepId), ['step:greet#1', 'signal:approval:send#1']);
+    assert.equal(ratchet('export', 'run-ada').stdout, readFileSync(file, 'utf8'), 'the same run exports the same document');
+
+    const tampered = join(dir, 'tampered.json');
+    writeFileSync(tampered, readFileSync(file, 'utf8').replace('hello ada', 'hello eve'));
+    const refused = ratchet('import', tampered);
+    assert.equal(refused.status, exitCodes.invalidDocument);
+    assert.match(refused.stderr, /Journal document refused \(tampered\)/);
+    const cut = join(dir, 'cut.json');
+    writeFileSync(cut, readFileSync(file, 'utf8').slice(0, 200));
+    assert.match(ratchet('import', cut).stderr, /Journal document refused \(truncated\)/);
+  });
+
+  it('imports an exported run into another database once', () => {
+    const other = join(dir, 'other.config.ts');
+    writeFileSync(other, `export default { driver: 'local', local: { path: ${JSON.stringify(join(dir, 'other.db'))} } };\n`);
+    const file = join(dir, 'run-ada.journal.json');
+    const first = spawnSync(process.execPath, [bin, '--config', other, 'import', file], { encoding: 'utf8' });
+    assert.equal(first.status, exitCodes.ok, first.stderr);
+    assert.match(first.stdout, /imported run-ada on local, now pending/);
+    const again = spawnSync(process.execPath, [bin, '--config', other, 'import', file], { encoding: 'utf8' });
+    assert.match(again.stdout, /already here: run-ada/);
+  });
+
+  it('forks a run at a step, and names the steps when the step does not exist', async () => {
+    const fork = ratchet('fork', 'run-ada', '--at', 'signal:approval:send#1', '--run-id', 'ada-again');
+    assert.equal(fork.status, exitCodes.ok, fork.stderr);
+    assert.match(fork.stdout, /forked run-ada at step 1 as ada-again on local/);
+    const client = await createClient(driver);
+    while ((await client.describe('ada-again')).status !== 'waiting') await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.match(ratchet('show', 'ada-again').stdout, /step:greet#1 +completed +carried over/);
+    await client.close();
+    const missing = ratchet('fork', 'run-ada', '--at', 'llm:nope#1');
+    assert.equal(missing.status, exitCodes.failed);
+    assert.match(missing.stderr, /has no step "llm:nope#1" to fork at; its journal holds step:greet#1, signal:approval:send#1/);
+  });
+
+  it('refuses to migrate to an unknown driver or onto the engine the run is on, stopping nothing', async () => {
+    const unknown = ratchet('migrate', 'ada-again', '--to', 'kafka');
+    assert.equal(unknown.status, exitCodes.config);
+    assert.match(unknown.stderr, /unknown driver "kafka"\. Valid drivers: local, temporal, restate, inngest/);
+    const same = ratchet('migrate', 'ada-again', '--to', 'local');
+    assert.equal(same.status, exitCodes.failed);
+    assert.match(same.stderr, /already exists on the target local .*nothing was stopped/);
+    const client = await createClient(driver);
+    assert.equal((await client.describe('ada-again')).status, 'waiting');
     await client.close();
   });
 

@@ -20,7 +20,7 @@ export function openDatabase(path: string, options: { synchronous?: 'NORMAL' | '
 /** Adds what later versions need to a database an earlier version created (CREATE IF NOT EXISTS keeps old tables as they were). */
 function upgrade(db: DatabaseSync): void {
   const columns = new Set((db.prepare('PRAGMA table_info(runs)').all() as { name: string }[]).map((column) => column.name));
-  for (const [column, type] of [['migration_to', 'TEXT'], ['migration', 'TEXT']] as const) {
+  for (const [column, type] of [['migration_to', 'TEXT'], ['migration', 'TEXT'], ['seeded_steps', 'INTEGER']] as const) {
     if (!columns.has(column)) db.exec(`ALTER TABLE runs ADD COLUMN ${column} ${type}`);
   }
 }
@@ -59,6 +59,8 @@ CREATE TABLE IF NOT EXISTS runs (
   -- The driver a migration was requested to (first request wins), and once stopped, its record.
   migration_to TEXT,
   migration TEXT,
+  -- For a run started from another run's journal: how many of its first entries came from there.
+  seeded_steps INTEGER,
   created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL
 );

@@ -93,6 +93,7 @@ export class RunStore {
   }
 
   #seed(runId: string, seeded: NonNullable<StartRunRequest['seeded']>, now: number): void {
+    this.#sql('UPDATE runs SET seeded_steps = ? WHERE id = ?').run(seeded.entries.length, runId);
     for (const entry of seeded.entries) this.#insertEntry(toJournalRow(runId, entry));
     for (const signal of seeded.signals) {
       this.#sql('INSERT INTO signals (run_id, name, payload, created_at) VALUES (?, ?, ?, ?)').run(runId, signal.name, JSON.stringify(signal.payload), now);
@@ -371,6 +372,7 @@ interface RunRow {
   compensations: string | null;
   dead_letter: string | null;
   migration: string | null;
+  seeded_steps: number | null;
   created_at: number;
   updated_at: number;
 }
@@ -389,5 +391,6 @@ function toDescription(row: RunRow): RunDescription {
   if (row.compensations !== null) description.compensations = JSON.parse(row.compensations) as CompensationRecord[];
   if (row.dead_letter !== null) description.deadLetter = JSON.parse(row.dead_letter) as RunDescription['deadLetter'] & {};
   if (row.migration !== null) description.migration = JSON.parse(row.migration) as MigrationRecord;
+  if (row.seeded_steps !== null) description.seededSteps = row.seeded_steps;
   return description;
 }

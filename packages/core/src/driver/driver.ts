@@ -79,6 +79,8 @@ export interface RunDescription {
   usage?: Usage & { costUsd: number };
   /** For a migrated run: where it went, where it stopped, and the signals it handed over. */
   migration?: MigrationRecord;
+  /** For a run started from another run's journal (import, migration, fork): how many of its first entries were carried over. */
+  seededSteps?: number;
 }
 
 export interface DriverClient {

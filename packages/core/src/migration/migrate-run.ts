@@ -1,5 +1,6 @@
 import type { RatchetClient, RunHandle } from '../driver/client.ts';
 import { MigrationError, RunMigratedError } from '../errors/migration-errors.ts';
+import { RatchetError } from '../errors/ratchet-error.ts';
 import type { PortableJournal } from '../journal/portable-journal.ts';
 
 export type MigrationPhase = 'requesting' | 'stopping' | 'exporting' | 'importing' | 'done';
@@ -51,6 +52,14 @@ export async function migrateRun(from: RatchetClient, to: RatchetClient, runId: 
   }
 
   if (run.status !== 'migrated') {
+    // A run of that id on the target already (or the target is this very engine) would be a second live run.
+    const onTarget = await to.describe(runId).then(() => true, (error: unknown) => {
+      if (RatchetError.isInstance(error) && error.kind === 'run-not-found') return false;
+      throw error;
+    });
+    if (onTarget) {
+      throw new MigrationError(runId, `A run "${runId}" already exists on the target ${to.driver} (is it the same engine as the source?); nothing was stopped`);
+    }
     progress('requesting', `asking ${from.driver} to stop ${runId} at its next safe point`);
     await from.requestMigration(runId, to.driver);
     progress('stopping', `waiting for a ${from.driver} worker to stop ${runId}`);
