@@ -4,6 +4,7 @@ import { migrateRun, MigrationError, RunMigratedError, RunNotFoundError, type Jo
 import { startModelServer, startWorldService, type ModelServer, type WorkerProcess, type WorldService } from '@ratchet/testing';
 import { travellerAgent } from '../fixtures/migration-agents.ts';
 import { notePromptV1 } from '../fixtures/llm-agents.ts';
+import { askedBy } from '../harness/asked-by.ts';
 import { comparableEntry } from '../harness/journal-book.ts';
 import { Scenario } from '../harness/scenario.ts';
 import { selectedDrivers } from '../harness/selected-drivers.ts';
@@ -31,7 +32,7 @@ after(async () => {
 });
 
 const effectTypes = (runId: string) => world.effects.filter((effect) => effect.idempotencyKey.startsWith(`${runId}:`)).map((effect) => effect.type);
-const asked = (runId: string, api: 'openai' | 'anthropic') => models.requests.filter((r) => r.api === api && JSON.stringify(r.body).includes(`(run ${runId})`)).length;
+const asked = (runId: string, api: 'openai' | 'anthropic') => askedBy(models, runId, api);
 
 /** The target's journal starts with what left the source, entry for entry, and goes on from there. */
 function assertContinues(target: JournalEntry[], carried: JournalEntry[]): void {

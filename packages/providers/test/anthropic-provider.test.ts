@@ -34,6 +34,13 @@ describe('anthropic provider: requests and answers', () => {
     });
   });
 
+  it('streams a call whose max_tokens the SDK would refuse without streaming, and answers the same', async () => {
+    server.script({ text: 'A long answer', usage: { inputTokens: 5, outputTokens: 3 } });
+    const completion = await provider().doComplete({ ...ask('Write at length'), maxOutputTokens: 60_000 }, {});
+    assert.deepEqual([completion.text, completion.usage.totalTokens, completion.finishReason], ['A long answer', 8, 'stop']);
+    assert.deepEqual([server.requests[0]?.body.stream, server.requests[0]?.body.max_tokens], [true, 60_000]);
+  });
+
   it('sends system apart, tool_use and merged tool_result blocks, tools, and max_tokens', async () => {
     await provider().doComplete(
       {
@@ -189,8 +196,8 @@ describe('anthropic provider: failures are classified ProviderErrors', () => {
   });
 
   it('a request the SDK refuses to send is a bad request', async () => {
-    // The SDK demands streaming when max_tokens implies a non-streaming call over ten minutes.
-    const error = await failure(provider().doComplete({ ...ask('hi'), maxOutputTokens: 100_000 }, {}));
+    // The SDK caps some models' non-streaming max_tokens lower than the ten-minute rule (8,192 here).
+    const error = await failure(provider().doComplete({ ...ask('hi', 'claude-opus-4@20250514'), maxOutputTokens: 10_000 }, {}));
     assert.equal(error.errorClass, 'bad-request');
     assert.match(error.message, /Streaming is required/);
     assert.equal(server.requests.length, 0);

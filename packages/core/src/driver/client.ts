@@ -5,7 +5,7 @@ import { MigrationError, RunMigratedError } from '../errors/migration-errors.ts'
 import { buildPortableJournal, parsePortableJournal, seededJournalOf, type PortableJournal } from '../journal/portable-journal.ts';
 import type { SeededJournal } from '../journal/seeded-journal.ts';
 import { digest } from '../journal/digest.ts';
-import type { JournalEntry } from '../journal/journal-entry.ts';
+import { journalUsage, type JournalEntry } from '../journal/journal-entry.ts';
 import type { SerializedError } from '../errors/ratchet-error.ts';
 import type { Usage } from '../model/completion.ts';
 import { validate } from '../util/validation.ts';
@@ -89,7 +89,7 @@ export class RatchetClient {
   /** The run's state, with the token usage of its completions. */
   async describe(runId: string): Promise<RunDescription> {
     const [run, journal] = await Promise.all([this.#client.describeRun(runId), this.#client.readJournal(runId)]);
-    return { ...run, usage: totalUsage(journal) };
+    return { ...run, usage: journalUsage(journal) };
   }
 
   /** The run's journal, read back from the engine in the common entry model. */
@@ -180,15 +180,3 @@ export async function createClient(driver: Driver): Promise<RatchetClient> {
 
 /** Exported runs that can be continued elsewhere: over where they were (or never to run there again). */
 const importableStatuses: ReadonlySet<RunDescription['status']> = new Set(['migrated', 'completed', 'failed']);
-
-function totalUsage(journal: JournalEntry[]): Usage & { costUsd: number } {
-  const usage = { inputTokens: 0, outputTokens: 0, totalTokens: 0, costUsd: 0 };
-  for (const entry of journal) {
-    if (!entry.completion) continue;
-    usage.inputTokens += entry.completion.usage.inputTokens;
-    usage.outputTokens += entry.completion.usage.outputTokens;
-    usage.totalTokens += entry.completion.usage.totalTokens;
-    usage.costUsd += entry.completion.costUsd ?? 0;
-  }
-  return usage;
-}

@@ -62,3 +62,16 @@ export function withCompletionMetadata(entry: JournalEntry): JournalEntry {
     },
   };
 }
+
+/** Tokens and cost of a journal's completions, summed: what `describe` and the portable journal report as used. */
+export function journalUsage(journal: readonly JournalEntry[]): Usage & { costUsd: number } {
+  const usage = { inputTokens: 0, outputTokens: 0, totalTokens: 0, costUsd: 0 };
+  for (const entry of journal) {
+    if (!entry.completion) continue;
+    usage.inputTokens += entry.completion.usage.inputTokens;
+    usage.outputTokens += entry.completion.usage.outputTokens;
+    usage.totalTokens += entry.completion.usage.totalTokens;
+    usage.costUsd += entry.completion.costUsd ?? 0;
+  }
+  return usage;
+}

@@ -4,7 +4,7 @@ import { budgetLimitsSchema } from '../llm/budget.ts';
 import { runOptionsSchema } from '../runtime/run-options.ts';
 import type { RunDescription, RunStart } from '../driver/driver.ts';
 import { canonicalJson, digest } from './digest.ts';
-import type { JournalEntry } from './journal-entry.ts';
+import { journalUsage, type JournalEntry } from './journal-entry.ts';
 import type { OpenWait, PendingSignal, SeededJournal } from './seeded-journal.ts';
 
 export const journalFormat = 'ratchet.journal';
@@ -114,14 +114,7 @@ export type PortableJournal = z.output<typeof portableJournalSchema>;
 /** Builds the document for a run from what its driver reads back. Deterministic: the same run gives the same document. */
 export function buildPortableJournal(run: RunDescription, start: RunStart, journal: readonly JournalEntry[]): PortableJournal {
   const entries = JSON.parse(JSON.stringify(journal)) as JournalEntry[];
-  const used = { inputTokens: 0, outputTokens: 0, totalTokens: 0, costUsd: 0 };
-  for (const entry of entries) {
-    if (!entry.completion) continue;
-    used.inputTokens += entry.completion.usage.inputTokens;
-    used.outputTokens += entry.completion.usage.outputTokens;
-    used.totalTokens += entry.completion.usage.totalTokens;
-    used.costUsd += entry.completion.costUsd ?? 0;
-  }
+  const used = journalUsage(entries);
   const body: Omit<PortableJournal, 'digest'> = {
     format: journalFormat,
     version: journalFormatVersion,

@@ -21,6 +21,14 @@ export interface AnthropicProviderOptions {
 }
 
 /**
+ * The SDK refuses a non-streaming request whose `max_tokens` could take over ten minutes
+ * ("Streaming is required for operations that may take longer than 10 minutes": it allows
+ * 10 min × 128,000 tokens/hour). A budget can raise the cap that far, so such calls are streamed
+ * and assembled into the same completion.
+ */
+const maxNonStreamingTokens = Math.floor((10 * 128_000) / 60);
+
+/**
  * Anthropic's Messages API through the official `@anthropic-ai/sdk` client.
  *
  * Throws `MissingApiKeyError` at once when there is no key. Every call failure is a `ProviderError`
@@ -46,9 +54,9 @@ export function anthropic(options: AnthropicProviderOptions = {}): ModelProvider
       };
       try {
         const body = toAnthropicRequest(request, defaultMaxOutputTokens);
-        if (callOptions.onToken) {
+        if (callOptions.onToken || body.max_tokens > maxNonStreamingTokens) {
           const stream = await client.messages.create({ ...body, stream: true }, requestOptions);
-          return await collectAnthropicStream(stream, context, callOptions.onToken, callOptions.signal);
+          return await collectAnthropicStream(stream, context, callOptions.onToken ?? (() => {}), callOptions.signal);
         }
         return fromAnthropicMessage(await client.messages.create(body, requestOptions), id);
       } catch (error) {
