@@ -7,7 +7,6 @@ import type { SeededJournal } from '../journal/seeded-journal.ts';
 import { digest } from '../journal/digest.ts';
 import { journalUsage, type JournalEntry } from '../journal/journal-entry.ts';
 import type { SerializedError } from '../errors/ratchet-error.ts';
-import type { Usage } from '../model/completion.ts';
 import { validate } from '../util/validation.ts';
 import { runOptionsSchema, type RunOptions } from '../runtime/run-options.ts';
 import type { Driver, DriverClient, RunDescription, RunStart } from './driver.ts';
