@@ -19,14 +19,15 @@ let world: WorldService;
 let models: ModelServer;
 const engine = (name: string) => engines.get(name)!;
 
-before(async () => {
+// With fewer than two drivers selected there is no pair: start nothing (a started worker would keep the file alive).
+if (drivers.length >= 2) before(async () => {
   [world, models] = await Promise.all([startWorldService(), startModelServer()]);
   for (const scenario of await Promise.all(drivers.map((driver) => Scenario.open(driver, { world, models })))) {
     engines.set(scenario.driver.name, scenario);
   }
   for (const scenario of engines.values()) workers.set(scenario.driver.name, await scenario.spawnWorker());
 });
-after(async () => {
+if (drivers.length >= 2) after(async () => {
   for (const scenario of engines.values()) await scenario.close();
   await Promise.all([world?.close(), models?.close()]);
 });
