@@ -83,6 +83,8 @@ for (const from of drivers) {
         const runId = `mv-sleep-${from.name}-${to.name}`;
         await a.client.start(travellerAgent, { topic: runId, wait: 'sleep' }, { runId });
         await a.waitUntilWaiting(runId);
+        // 1.5 s into the 4 s sleep: a sleep started afresh on the target would end 1.5 s past the deadline.
+        await new Promise((resolve) => setTimeout(resolve, 1_500));
         const moved = await migrateRun(a.client, b.client, runId);
         const wait = moved.journal.openWait;
         assert.equal(wait?.stepId, 'sleep:sleep#1');
