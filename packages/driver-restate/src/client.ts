@@ -2,24 +2,26 @@ import {
   ConfigError,
   NonDeterminismError,
   ResultTimeoutError,
+  RunMigratedError,
   RunNotFoundError,
   serializeError,
   terminalStatuses,
   type DriverClient,
   type JournalEntry,
+  type MigrationRecord,
   type RunDescription,
-  type RunOutcome,
+  type RunStart,
   type SerializedError,
   type StartRunRequest,
 } from '@ratchet/core';
 import type { ResolvedRestateOptions } from './driver.ts';
-import { journalColumns, readJournal, type JournalRow } from './journal.ts';
-import { LedgerClient, type LedgerState } from './ledger.ts';
+import { journalColumns, readJournal, type JournalRow, type ReadJournal } from './journal.ts';
+import { LedgerClient, type LedgerState, type MigrationRequest } from './ledger.ts';
 import { outcomeStateKey, serviceNames, type ServiceNames } from './naming.ts';
 import { assertWithinLimit } from './payload-limit.ts';
 import { RestateHttpError, sqlString, type RestateApi } from './restate-api.ts';
-import { enqueueSignal } from './signal-queue.ts';
-import type { RunRequest } from './workflow.ts';
+import { enqueueMigration, enqueueSignal, migratedToMetadataKey } from './signal-queue.ts';
+import type { RunRequest, StoredOutcome } from './workflow.ts';
 
 /**
  * A journal mismatch (the code replayed took another path than the journal's) is error code 570 in
@@ -48,6 +50,13 @@ interface Failure {
   commandIndex?: number;
   commandName?: string;
 }
+
+/**
+ * How long `requestMigration` and a racing `signalRun` wait for the run's signal queue to handle
+ * what they sent. With a worker up that takes milliseconds; with none the request stays queued
+ * and takes effect when one starts, so waiting longer would only block the caller.
+ */
+const queueAnswerMs = 3_000;
 
 const invocationColumns =
   'id, target_service_name, status, created_at, modified_at, completion_failure, last_failure, last_failure_error_code, last_failure_related_command_index, last_failure_related_command_name';
@@ -84,7 +93,10 @@ export class RestateClient implements DriverClient {
       inputDigest: request.inputDigest,
       seed: request.seed,
       ...(request.options === undefined ? {} : { options: request.options }),
+      ...(request.seeded === undefined ? {} : { seeded: request.seeded }),
     };
+    // The seeded journal travels in the workflow's input, which Restate journals as one message.
+    if (request.seeded) assertWithinLimit(body, `The start request of run "${request.runId}" with its seeded journal`, this.#options.maxPayloadBytes);
     const service = this.#names.agent(request.agent);
     let answer: { status: string };
     try {
@@ -100,14 +112,47 @@ export class RestateClient implements DriverClient {
     return { created: false, ...(await this.#runRequest(run)) }; // a concurrent start won
   }
 
+  async readRunStart(runId: string): Promise<RunStart> {
+    const { input, inputDigest, seed, options } = await this.#runRequest(await this.#requireRun(runId));
+    return { input, inputDigest, seed, ...(options === undefined ? {} : { options }) };
+  }
+
   /**
    * Queues the signal for the run (see signal-queue.ts): resolves once Restate has accepted it
    * durably, whether or not a worker is up; it fills the run's next durable promise of that name.
+   *
+   * A run asked to migrate takes no more signals: `RunMigratedError`, and nothing is queued. A
+   * request queued just before this signal refuses it in the queue instead (one writer, in
+   * order); then this waits for the queue's answer to report the same error.
    */
   async signalRun(runId: string, name: string, payload: unknown): Promise<void> {
     const run = await this.#requireRun(runId);
     assertWithinLimit(payload, `The payload of signal "${name}"`, this.#options.maxPayloadBytes);
-    await enqueueSignal(this.#api, this.#names.signals, runId, { service: run.target_service_name, name, payload });
+    const migrated = await this.#migrationRequest(runId);
+    if (migrated) throw new RunMigratedError(runId, migrated.to);
+    const { invocationId } = await enqueueSignal(this.#api, this.#names.signals, runId, { service: run.target_service_name, name, payload });
+    if (!(await this.#migrationUnderway(runId))) return;
+    try {
+      await this.#api.attach(invocationId, queueAnswerMs); // delivered, or not answered in time: accepted either way
+    } catch (error) {
+      const to = error instanceof RestateHttpError ? migratedTo(error) : undefined;
+      throw to === undefined ? error : new RunMigratedError(runId, to);
+    }
+  }
+
+  /**
+   * Records the request in the run's signal queue (see signal-queue.ts), which wakes the run if it
+   * waits and makes its next step stop instead of running. Resolves once the queue handled it, or
+   * after a few seconds when no worker is up: the request is durable in Restate's queue either way,
+   * and the next execution of the run handles it before it runs a step. A run that has ended (or
+   * was asked already) is left as it is.
+   */
+  async requestMigration(runId: string, to: string): Promise<void> {
+    const run = await this.#requireRun(runId);
+    if (terminalStatuses.has((await this.#describe(runId, run)).status)) return;
+    if (await this.#migrationRequest(runId)) return;
+    const { invocationId } = await enqueueMigration(this.#api, this.#names.signals, runId, { service: run.target_service_name, to });
+    await this.#api.attach(invocationId, queueAnswerMs);
   }
 
   async describeRun(runId: string): Promise<RunDescription> {
@@ -130,7 +175,8 @@ export class RestateClient implements DriverClient {
 
   async readJournal(runId: string): Promise<JournalEntry[]> {
     const run = await this.#requireRun(runId);
-    return readJournal(await this.#journalRows(run)).entries;
+    const [state, rows] = await Promise.all([this.#state(runId, run), this.#journalRows(run)]);
+    return journalOf(rows, state.outcome).entries;
   }
 
   /**
@@ -158,20 +204,26 @@ export class RestateClient implements DriverClient {
 
   async #describe(runId: string, run: InvocationRow): Promise<RunDescription> {
     const [state, rows] = await Promise.all([this.#state(runId, run), this.#journalRows(run)]);
-    const journal = readJournal(rows);
+    const journal = journalOf(rows, state.outcome);
     const base = {
       runId,
       agent: this.#names.agentOf(run.target_service_name)!,
       executions: state.ledger.executions ?? 0,
       createdAt: Date.parse(run.created_at),
       updatedAt: Date.parse(run.modified_at),
+      ...(journal.request?.seeded ? { seededSteps: journal.request.seeded.entries.length } : {}),
     };
     switch (run.status) {
       case 'completed': {
         const outcome = state.outcome ?? { status: 'failed', error: restateError(run.completion_failure ?? 'the invocation ended without an outcome', false), compensations: [] };
-        return outcome.status === 'completed'
-          ? { ...base, status: 'completed', output: outcome.output }
-          : { ...base, status: 'failed', error: outcome.error, compensations: outcome.compensations };
+        switch (outcome.status) {
+          case 'completed':
+            return { ...base, status: 'completed', output: outcome.output };
+          case 'migrated':
+            return { ...base, status: 'migrated', migration: handedOver(outcome.migration, journal) };
+          default:
+            return { ...base, status: 'failed', error: outcome.error, compensations: outcome.compensations };
+        }
       }
       case 'paused':
       case 'backing-off': {
@@ -190,7 +242,7 @@ export class RestateClient implements DriverClient {
     }
   }
 
-  async #state(runId: string, run: InvocationRow): Promise<{ outcome?: RunOutcome; ledger: LedgerState }> {
+  async #state(runId: string, run: InvocationRow): Promise<{ outcome?: StoredOutcome; ledger: LedgerState }> {
     const rows = await this.#api.query<{ service_name: string; key: string; value_utf8: string }>(
       `SELECT service_name, key, value_utf8 FROM state WHERE service_key = ${sqlString(runId)}
        AND service_name IN (${sqlString(run.target_service_name)}, ${sqlString(this.#names.ledger)})`,
@@ -200,7 +252,7 @@ export class RestateClient implements DriverClient {
       return row ? JSON.parse(row.value_utf8) : undefined;
     };
     return {
-      outcome: value(run.target_service_name, outcomeStateKey) as RunOutcome | undefined,
+      outcome: value(run.target_service_name, outcomeStateKey) as StoredOutcome | undefined,
       ledger: { executions: value(this.#names.ledger, 'executions'), deadLetter: value(this.#names.ledger, 'deadLetter') },
     };
   }
@@ -228,6 +280,26 @@ export class RestateClient implements DriverClient {
       ...(raw.related_command_index === undefined ? {} : { commandIndex: raw.related_command_index }),
       ...(raw.related_command_name === undefined ? {} : { commandName: raw.related_command_name }),
     };
+  }
+
+  /** The migration recorded in the run's signal queue, if one was. */
+  async #migrationRequest(runId: string): Promise<MigrationRequest | undefined> {
+    const [recorded] = await this.#api.query<{ value_utf8: string }>(
+      `SELECT value_utf8 FROM state WHERE service_name = ${sqlString(this.#names.signals)} AND service_key = ${sqlString(runId)} AND key = 'migration'`,
+    );
+    return recorded ? (JSON.parse(recorded.value_utf8) as MigrationRequest) : undefined;
+  }
+
+  /** Whether a migration was recorded in the run's signal queue, or a request waits there. */
+  async #migrationUnderway(runId: string): Promise<boolean> {
+    const [recorded, queued] = await Promise.all([
+      this.#migrationRequest(runId),
+      this.#api.query<{ id: string }>(
+        `SELECT id FROM sys_invocation WHERE target_service_name = ${sqlString(this.#names.signals)} AND target_service_key = ${sqlString(runId)}
+         AND target_handler_name = 'requestMigration' AND status <> 'completed' LIMIT 1`,
+      ),
+    ]);
+    return recorded !== undefined || queued.length > 0;
   }
 
   #journalRows(run: InvocationRow): Promise<JournalRow[]> {
@@ -260,12 +332,36 @@ export class RestateClient implements DriverClient {
     }
   }
 
-  /** The agent and input digest the run was started with, from its journaled workflow input. */
-  async #runRequest(run: InvocationRow): Promise<{ agent: string; inputDigest: string }> {
-    const [input] = await this.#api.query<{ entry_json: string }>(`SELECT entry_json FROM sys_journal WHERE id = ${sqlString(run.id)} AND index = 0`);
-    const payload = (JSON.parse(input!.entry_json) as { Command: { Input: { payload: number[] } } }).Command.Input.payload;
-    const request = JSON.parse(Buffer.from(payload).toString('utf8')) as RunRequest;
-    return { agent: request.agent, inputDigest: request.inputDigest };
+  /** The request the run was started with: its journaled workflow input. */
+  async #runRequest(run: InvocationRow): Promise<RunRequest> {
+    const rows = await this.#api.query<JournalRow>(`SELECT ${journalColumns} FROM sys_journal WHERE id = ${sqlString(run.id)} AND index = 0`);
+    return readJournal(rows).request;
+  }
+}
+
+/** The run's journal; for a migrated run, the prefix it handed over. */
+function journalOf(rows: JournalRow[], outcome: StoredOutcome | undefined): ReadJournal {
+  return readJournal(rows, outcome?.status === 'migrated' ? { stopPosition: outcome.position } : {});
+}
+
+/**
+ * The record as a migrated run handed it over: its open wait only if it directly follows the
+ * entries (steps that ran side by side can leave a gap before it), with the wake-up time Restate
+ * journaled for it rather than the one the run computed from its head.
+ */
+function handedOver(record: MigrationRecord, journal: ReadJournal): MigrationRecord {
+  const { openWait, ...rest } = record;
+  if (!openWait || openWait.position !== journal.entries.length) return rest;
+  const deadline = openWait.deadline === undefined ? undefined : (journal.wakeUpAt(openWait.position) ?? openWait.deadline);
+  return { ...rest, openWait: { ...openWait, ...(deadline === undefined ? {} : { deadline }) } };
+}
+
+/** The target of a signal the run's queue refused because the run was migrated. */
+function migratedTo(error: RestateHttpError): string | undefined {
+  try {
+    return (JSON.parse(error.body) as { metadata?: Record<string, string> }).metadata?.[migratedToMetadataKey];
+  } catch {
+    return undefined;
   }
 }
 

@@ -2,12 +2,16 @@ import * as restate from '@restatedev/restate-sdk';
 import {
   crashedAttemptsError,
   digest,
+  migrationStop,
   retryDelayMs,
   serializeError,
   type DurableHost,
   type EffectCall,
   type EffectResult,
-  type SerializedError,
+  type ExecutionInterrupt,
+  type MigrationRecord,
+  type OpenWait,
+  type PendingSignal,
   type SignalOutcome,
   type StepCall,
 } from '@ratchet/core';
@@ -15,9 +19,10 @@ import type { EffectExecutor } from '@ratchet/core/worker';
 import { CommandAwaiter } from './command-awaiter.ts';
 import { fromRestateFailure, toRestateError } from './errors.ts';
 import type { StepRecord } from './journal.ts';
-import type { LedgerClient } from './ledger.ts';
-import { signalPromiseKey } from './naming.ts';
+import type { LedgerClient, MigrationRequest } from './ledger.ts';
+import { migrationPromiseKey, signalPromiseKey } from './naming.ts';
 import { assertWithinLimit } from './payload-limit.ts';
+import type { QueueSnapshot } from './signal-queue.ts';
 
 export interface RestateHostRun {
   runId: string;
@@ -25,6 +30,19 @@ export interface RestateHostRun {
   seed: string;
   execution: number;
 }
+
+export interface RestateHostDeps {
+  executor: EffectExecutor;
+  ledger: LedgerClient;
+  maxPayloadBytes: number;
+  /** The run's signal queue object (see signal-queue.ts). */
+  signalQueue: string;
+  /** Signals a seeded run was handed, not consumed yet: each wait of a name takes these first. */
+  carried: readonly PendingSignal[];
+}
+
+/** How a wait ended: its own outcome, or a migration request. */
+type Woken<T> = { outcome: T } | { migration: MigrationRequest };
 
 /**
  * Ratchet's durable primitives on one execution (one Restate attempt) of a workflow. Restate
@@ -37,6 +55,13 @@ export interface RestateHostRun {
  * `NonDeterminismError` and a dead letter. Waits combine their commands with `RestatePromise`
  * combinators, and every Restate promise is awaited through one `CommandAwaiter`: the SDK does not
  * support awaiting its promises separately at once, which native `Promise.all` in agents would do.
+ *
+ * A migration request stops the run at a safe point (see signal-queue.ts for how it arrives):
+ * - before a step that would run: the step's `ctx.run` asks the ledger before it runs anyway, and
+ *   on a request it journals a stop marker instead of running, so a replay stops at the same place
+ *   and a replayed step never stops;
+ * - inside a sleep or signal wait: each wait races the run's migration promise, which the request
+ *   resolves, so a parked run wakes and stops with the wait's journaled deadline.
  */
 export class RestateHost implements DurableHost {
   readonly runId: string;
@@ -45,22 +70,22 @@ export class RestateHost implements DurableHost {
   readonly execution: number;
 
   readonly #ctx: restate.WorkflowContext;
-  readonly #executor: EffectExecutor;
-  readonly #ledger: LedgerClient;
-  readonly #maxPayloadBytes: number;
+  readonly #deps: RestateHostDeps;
   readonly #awaiter = new CommandAwaiter();
-  /** Per signal name: the highest promise taken, and ones a timed-out wait gave back. */
+  /** Per signal name: the highest promise taken, and ones a timed-out or interrupted wait gave back. */
   readonly #signals = new Map<string, { next: number; released: number[] }>();
+  /** Carried signals not taken yet, in arrival order. */
+  readonly #carried: PendingSignal[];
+  #stop: { to: string; position: number } | undefined;
 
-  constructor(ctx: restate.WorkflowContext, run: RestateHostRun, deps: { executor: EffectExecutor; ledger: LedgerClient; maxPayloadBytes: number }) {
+  constructor(ctx: restate.WorkflowContext, run: RestateHostRun, deps: RestateHostDeps) {
     this.runId = run.runId;
     this.agent = run.agent;
     this.seed = run.seed;
     this.execution = run.execution;
     this.#ctx = ctx;
-    this.#executor = deps.executor;
-    this.#ledger = deps.ledger;
-    this.#maxPayloadBytes = deps.maxPayloadBytes;
+    this.#deps = deps;
+    this.#carried = [...deps.carried];
   }
 
   /**
@@ -71,61 +96,117 @@ export class RestateHost implements DurableHost {
    * failure is journaled and thrown here.
    */
   async effect(call: EffectCall): Promise<EffectResult> {
+    let record: StepRecord;
     try {
-      const record = await this.#awaiter.wait(this.#ctx.run<StepRecord>(call.stepId, () => this.#attempt(call)));
-      return { output: record.output, compensable: record.compensable ?? false };
+      record = await this.#awaiter.wait(this.#ctx.run<StepRecord>(call.stepId, () => this.#attempt(call)));
     } catch (error) {
       throw fromRestateFailure(error);
     }
+    if (record.migration) throw this.#stopFor(record.migration, call);
+    return { output: record.output, compensable: record.compensable ?? false };
   }
 
   /** A durable sleep: Restate journals the wake-up time, so a restart neither restarts nor skips it. */
   async sleep(call: StepCall & { durationMs: number }): Promise<void> {
-    const input = { durationMs: call.durationMs };
-    const head = this.#head(call, input);
-    const timer = this.#ctx.sleep(call.durationMs, call.stepId);
-    await this.#awaiter.wait(restate.RestatePromise.all([head, timer]));
+    const head = this.#head(call, { durationMs: call.durationMs });
+    const timer = this.#ctx.sleep(call.durationMs, call.stepId).map((): Woken<null> => ({ outcome: null }));
+    const [record, woken] = await this.#awaiter.wait(restate.RestatePromise.all([head, restate.RestatePromise.race([timer, this.#migrationRequest<null>()])]));
+    if ('migration' in woken) throw this.#stopFor(woken.migration, call, { deadline: record.startedAt + call.durationMs });
   }
 
   /**
    * Waits on the durable promise of the lowest signal of that name this run has not taken; the
    * client's `signal` fills them in order, so signals sent before the wait are kept. With a
-   * timeout it races a journaled `ctx.sleep`.
+   * timeout it races a journaled `ctx.sleep`. A signal the run was handed when it was seeded is
+   * taken first, at once.
    */
   async waitForSignal(call: StepCall & { signal: string; timeoutMs?: number }): Promise<SignalOutcome> {
     const input = { signal: call.signal, timeoutMs: call.timeoutMs ?? null };
+    const carried = this.#takeCarried(call.signal);
+    if (carried) {
+      const output: SignalOutcome = { received: true, payload: carried.payload };
+      return (await this.#awaiter.wait(this.#head(call, input, output))).output as SignalOutcome;
+    }
     const seq = this.#takeSignal(call.signal);
     const head = this.#head(call, input);
     const delivered = this.#ctx
       .promise<unknown>(signalPromiseKey(call.signal, seq))
       .get()
-      .map((payload): SignalOutcome => ({ received: true, payload: payload ?? null }));
-    const outcome =
-      call.timeoutMs === undefined
-        ? delivered
-        : restate.RestatePromise.race([delivered, this.#ctx.sleep(call.timeoutMs, call.stepId).map((): SignalOutcome => ({ received: false }))]);
-    const [, result] = await this.#awaiter.wait(restate.RestatePromise.all([head, outcome]));
-    if (!result.received) this.#releaseSignal(call.signal, seq);
-    return result;
+      .map((payload): Woken<SignalOutcome> => ({ outcome: { received: true, payload: payload ?? null } }));
+    const timeout =
+      call.timeoutMs === undefined ? [] : [this.#ctx.sleep(call.timeoutMs, call.stepId).map((): Woken<SignalOutcome> => ({ outcome: { received: false } }))];
+    const [record, woken] = await this.#awaiter.wait(
+      restate.RestatePromise.all([head, restate.RestatePromise.race([delivered, ...timeout, this.#migrationRequest<SignalOutcome>()])]),
+    );
+    if ('migration' in woken) {
+      this.#releaseSignal(call.signal, seq);
+      throw this.#stopFor(woken.migration, call, { deadline: call.timeoutMs === undefined ? undefined : record.startedAt + call.timeoutMs });
+    }
+    if (!woken.outcome.received) this.#releaseSignal(call.signal, seq);
+    return woken.outcome;
   }
 
   /** The time, journaled in a named `ctx.run` (what `ctx.date.now()` does, but carrying the step id). */
   async now(call: StepCall): Promise<number> {
     const record = await this.#awaiter.wait(
-      this.#ctx.run<StepRecord>(call.stepId, () => {
+      this.#ctx.run<StepRecord>(call.stepId, async () => {
+        const migration = await this.#deps.ledger.migration(this.runId);
+        if (migration) return this.#stopRecord(migration);
         const now = Date.now();
         return { input: null, inputDigest: digest(null), output: now, attempts: 1, startedAt: now, completedAt: now, execution: this.execution };
       }),
     );
+    if (record.migration) throw this.#stopFor(record.migration, call);
     return record.output as number;
   }
 
+  /** Where the run stopped for a migration, once a step or wait has thrown `migrationStop`. */
+  get migrationStop(): { to: string; position: number } | undefined {
+    return this.#stop;
+  }
+
+  /**
+   * What the run hands over after it stopped: the signals it was handed and did not take, then those
+   * its queue delivered (in arrival order) that no wait consumed, read from their promises. Its queue
+   * took no signal after the request, so the list is complete. Journaled (a call and promise reads),
+   * so a replay builds the same record.
+   */
+  async migrationRecord(openWait: OpenWait | undefined): Promise<MigrationRecord> {
+    const stop = this.#stop!;
+    const snapshot = await this.#awaiter.wait(
+      this.#ctx.genericCall<null, QueueSnapshot>({
+        service: this.#deps.signalQueue,
+        method: 'snapshot',
+        key: this.runId,
+        parameter: null,
+        inputSerde: restate.serde.json,
+        outputSerde: restate.serde.json,
+      }),
+    );
+    const unconsumed = snapshot.delivered.filter(({ name, seq }) => {
+      const taken = this.#signals.get(name) ?? { next: 0, released: [] };
+      return seq > taken.next || taken.released.includes(seq);
+    });
+    const payloads =
+      unconsumed.length === 0
+        ? []
+        : await this.#awaiter.wait(restate.RestatePromise.all(unconsumed.map(({ name, seq }) => this.#ctx.promise<unknown>(signalPromiseKey(name, seq)).get())));
+    return {
+      to: stop.to,
+      stoppedAt: snapshot.at,
+      signals: [...this.#carried, ...unconsumed.map(({ name }, index) => ({ name, payload: payloads[index] ?? null }))],
+      ...(openWait ? { openWait } : {}),
+    };
+  }
+
   async #attempt(call: EffectCall): Promise<StepRecord> {
-    const { attempt, lastError } = await this.#ledger.beginAttempt(this.runId, call.stepId);
+    const grant = await this.#deps.ledger.beginAttempt(this.runId, call.stepId);
+    if (grant.migration) return this.#stopRecord(grant.migration);
+    const { attempt, lastError } = grant;
     if (attempt > call.retry.maxAttempts) {
       // The attempts past the limit crashed their workers before recording an outcome.
       const error = lastError ?? crashedAttemptsError(call.stepId, attempt - 1);
-      await this.#ledger.recordFailure(this.runId, call.stepId, error, true);
+      await this.#deps.ledger.recordFailure(this.runId, call.stepId, error, true);
       throw toRestateError(error, { action: 'dead-letter', stepId: call.stepId, attempts: attempt - 1 });
     }
     const signal = this.#ctx.request().attemptCompletedSignal;
@@ -133,7 +214,7 @@ export class RestateHost implements DurableHost {
     const startedAt = Date.now();
     let record: StepRecord;
     try {
-      const result = await this.#executor.execute(call.target, call.input, {
+      const result = await this.#deps.executor.execute(call.target, call.input, {
         runId: this.runId,
         stepId: call.stepId,
         idempotencyKey: `${this.runId}:${call.stepId}`,
@@ -141,7 +222,7 @@ export class RestateHost implements DurableHost {
         signal,
       });
       record = { input: call.input, inputDigest, output: result.output, compensable: result.compensable, attempts: attempt, startedAt, completedAt: Date.now(), execution: this.execution };
-      assertWithinLimit(record, `The journaled result of step "${call.stepId}"`, this.#maxPayloadBytes);
+      assertWithinLimit(record, `The journaled result of step "${call.stepId}"`, this.#deps.maxPayloadBytes);
     } catch (error) {
       // The attempt is over (suspended, lost its connection): whatever happens next is not this attempt's.
       if (signal.aborted) throw error;
@@ -151,7 +232,7 @@ export class RestateHost implements DurableHost {
         throw toRestateError(serialized, { action: 'fail', facts });
       }
       const exhausted = attempt >= call.retry.maxAttempts;
-      await this.#ledger.recordFailure(this.runId, call.stepId, serialized, exhausted);
+      await this.#deps.ledger.recordFailure(this.runId, call.stepId, serialized, exhausted);
       throw toRestateError(
         serialized,
         exhausted
@@ -162,9 +243,46 @@ export class RestateHost implements DurableHost {
     return record;
   }
 
-  /** The head `ctx.run` of a wait: its input and start, journaled under the step id. */
-  #head(call: StepCall, input: unknown): restate.RestatePromise<StepRecord> {
-    return this.#ctx.run<StepRecord>(call.stepId, () => ({ input, inputDigest: digest(input), attempts: 1, startedAt: Date.now(), execution: this.execution }));
+  /**
+   * The head `ctx.run` of a wait: its input and start, journaled under the step id; with `output`
+   * (a carried signal) the wait's outcome too.
+   */
+  #head(call: StepCall, input: unknown, output?: SignalOutcome): restate.RestatePromise<StepRecord> {
+    return this.#ctx.run<StepRecord>(call.stepId, () => ({
+      input,
+      inputDigest: digest(input),
+      attempts: 1,
+      startedAt: Date.now(),
+      execution: this.execution,
+      ...(output ? { output } : {}),
+    }));
+  }
+
+  /** The wait's branch that the run's migration promise settles (only ever resolved): one `GetPromise` per wait. */
+  #migrationRequest<T>(): restate.RestatePromise<Woken<T>> {
+    return this.#ctx
+      .promise<MigrationRequest>(migrationPromiseKey)
+      .get()
+      .map((migration): Woken<T> => ({ migration: migration! }));
+  }
+
+  /** The stop marker a step journals instead of its result: nothing ran. */
+  #stopRecord(migration: MigrationRequest): StepRecord {
+    return { input: null, inputDigest: digest(null), attempts: 0, startedAt: Date.now(), execution: this.execution, migration };
+  }
+
+  /**
+   * Notes where the run stopped (the lowest position, when steps ran side by side) and builds the
+   * interrupt: at a step boundary, or in a wait (`wait`) with the deadline its head journaled.
+   */
+  #stopFor(migration: MigrationRequest, call: StepCall, wait?: { deadline: number | undefined }): ExecutionInterrupt {
+    if (!this.#stop || call.position < this.#stop.position) this.#stop = { to: migration.to, position: call.position };
+    return wait ? migrationStop({ call, deadline: wait.deadline }) : migrationStop();
+  }
+
+  #takeCarried(signal: string): PendingSignal | undefined {
+    const index = this.#carried.findIndex((carried) => carried.name === signal);
+    return index === -1 ? undefined : this.#carried.splice(index, 1)[0];
   }
 
   #takeSignal(signal: string): number {
@@ -179,4 +297,3 @@ export class RestateHost implements DurableHost {
     state.released.sort((a, b) => a - b);
   }
 }
-

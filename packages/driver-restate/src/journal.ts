@@ -1,12 +1,15 @@
 import { withCompletionMetadata, type JournalEntry, type SerializedError, type SignalOutcome } from '@ratchet/core';
 import { failureFacts } from './errors.ts';
-import { parseStepId } from './naming.ts';
+import type { MigrationRequest } from './ledger.ts';
+import { migrationPromiseKey, parseStepId } from './naming.ts';
+import type { RunRequest } from './workflow.ts';
 
 /**
  * The value of the head `ctx.run` of each Ratchet position. Every position starts with one `ctx.run`
  * named by its step id, so the SDK's own replay check compares step ids, and a journal read back
  * from the server maps one-to-one onto Ratchet entries. A sleep or signal wait adds the `Sleep` /
- * `GetPromise` commands it waits on right after its head.
+ * `GetPromise` commands it waits on right after its head, then a `GetPromise` of the run's
+ * migration promise, which is no part of the entry.
  */
 export interface StepRecord {
   input: unknown;
@@ -15,10 +18,12 @@ export interface StepRecord {
   startedAt: number;
   /** The execution (1-based) that produced it. */
   execution: number;
-  /** Effects and `now`. */
+  /** Effects and `now`; a signal wait that took a signal the run was seeded with, at once. */
   output?: unknown;
   compensable?: boolean;
   completedAt?: number;
+  /** A stop marker: the run stopped here for a migration instead of running the step. Not an entry. */
+  migration?: MigrationRequest;
 }
 
 /** A `sys_journal` row as the driver selects it. */
@@ -33,12 +38,16 @@ export interface JournalRow {
 export const journalColumns = 'index, entry_type, name, entry_json, appended_at';
 
 export interface ReadJournal {
-  /** Completed entries, in position order. */
+  /** The workflow's journaled input: how the run was started. */
+  request: RunRequest;
+  /** Completed entries, in position order: a seeded run's seeded entries (as given), then its own. */
   entries: JournalEntry[];
   /** The run is parked on a sleep or a signal (Restate may still show the invocation as running). */
   waiting: boolean;
   /** The step id journaled at a Restate command index, with its Ratchet position. */
   stepAtCommand(commandIndex: number): { position: number; stepId: string } | undefined;
+  /** The wake-up time Restate journaled for the sleep (or signal timeout) at a position. */
+  wakeUpAt(position: number): number | undefined;
 }
 
 interface Notification {
@@ -56,11 +65,19 @@ interface Head {
   waits: { type: 'Sleep' | 'GetPromise'; completionId: number; wakeUpAt?: number }[];
 }
 
-/** Maps an invocation's `sys_journal` rows onto Ratchet's common journal entries. */
-export function readJournal(rows: JournalRow[]): ReadJournal {
+/**
+ * Maps an invocation's `sys_journal` rows onto Ratchet's common journal entries. With `stopPosition`
+ * (a run that stopped there for a migration) the entries end before it, and at the first gap, so
+ * they are the prefix another run can continue from.
+ */
+export function readJournal(rows: JournalRow[], options: { stopPosition?: number } = {}): ReadJournal {
   const notifications = new Map<number, Notification>();
   const heads: Head[] = [];
   const commandSteps = new Map<number, { position: number; stepId: string }>();
+  let request: RunRequest | undefined;
+  let firstPosition = 0;
+  // The head whose wait commands follow: a wait issues them right after its head, nothing in between.
+  let open: Head | undefined;
   let commandIndex = -1;
   for (const row of [...rows].sort((a, b) => a.index - b.index)) {
     const json = JSON.parse(row.entry_json) as { Command?: Record<string, Record<string, unknown>>; Notification?: { Completion?: Record<string, { completion_id: number; result?: Notification['result'] }> } };
@@ -72,33 +89,57 @@ export function readJournal(rows: JournalRow[]): ReadJournal {
     if (!json.Command) continue;
     commandIndex += 1;
     const [type, body] = Object.entries(json.Command)[0]!;
-    const current = heads.at(-1);
-    if ((type === 'Sleep' || type === 'GetPromise') && current) {
-      current.waits.push({
+    if (type === 'Input') {
+      request = decode(body.payload as number[]) as RunRequest;
+      firstPosition = request.seeded?.entries.length ?? 0;
+      continue;
+    }
+    if (type === 'GetPromise' && body.key === migrationPromiseKey) continue;
+    if ((type === 'Sleep' || type === 'GetPromise') && open) {
+      open.waits.push({
         type,
         completionId: Number(body.completion_id),
         // The journaled deadline (the sleep_wakeup_at column stays empty for this journal version).
         ...(typeof body.wake_up_time === 'number' ? { wakeUpAt: body.wake_up_time } : {}),
       });
-      commandSteps.set(commandIndex, { position: current.position, stepId: current.stepId });
+      commandSteps.set(commandIndex, { position: open.position, stepId: open.stepId });
       continue;
     }
-    // Any other command (the next position's head, the outcome, the output) comes after the current one.
-    if (current) current.passed = true;
+    // Any other command (the next position's head, the outcome, the output) comes after the last head.
+    const last = heads.at(-1);
+    if (last) last.passed = true;
+    open = undefined;
     if (type === 'Run') {
-      heads.push({ position: heads.length, stepId: String(body.name), completionId: Number(body.completion_id), waits: [] });
-      commandSteps.set(commandIndex, { position: heads.length - 1, stepId: String(body.name) });
+      open = { position: firstPosition + heads.length, stepId: String(body.name), completionId: Number(body.completion_id), waits: [] };
+      heads.push(open);
+      commandSteps.set(commandIndex, { position: open.position, stepId: open.stepId });
     }
   }
 
-  const entries: JournalEntry[] = [];
+  const entries: JournalEntry[] = [...(request?.seeded?.entries ?? [])];
   let waiting = false;
   for (const head of heads) {
     const entry = toEntry(head, notifications);
     if (entry) entries.push(withCompletionMetadata(entry));
     else if (head.waits.length > 0) waiting = true;
   }
-  return { entries, waiting, stepAtCommand: (index) => commandSteps.get(index) };
+  return {
+    request: request!,
+    entries: options.stopPosition === undefined ? entries : prefixBefore(entries, options.stopPosition),
+    waiting,
+    stepAtCommand: (index) => commandSteps.get(index),
+    wakeUpAt: (position) => heads.find((head) => head.position === position)?.waits.find((wait) => wait.type === 'Sleep')?.wakeUpAt,
+  };
+}
+
+/** The entries at positions 0, 1, 2, ... before `stop`, up to the first one missing. */
+function prefixBefore(entries: JournalEntry[], stop: number): JournalEntry[] {
+  const prefix: JournalEntry[] = [];
+  for (const entry of entries) {
+    if (entry.position !== prefix.length || entry.position >= stop) break;
+    prefix.push(entry);
+  }
+  return prefix;
 }
 
 function toEntry(head: Head, notifications: Map<number, Notification>): JournalEntry | undefined {
@@ -123,7 +164,11 @@ function toEntry(head: Head, notifications: Map<number, Notification>): JournalE
     };
   }
   const record = decode(done.result.Success) as StepRecord;
+  if (record.migration) return undefined;
   const common = { ...base, inputDigest: record.inputDigest, input: record.input, attempts: record.attempts, execution: record.execution };
+  if (kind === 'signal' && record.output !== undefined) {
+    return { ...common, status: 'completed', output: record.output, startedAt: record.startedAt, completedAt: record.startedAt };
+  }
   // Restate journals a timer's firing or a promise's value as it happens, even while no execution
   // runs; a wait is the agent's only once it moved past it (a later command), as on other engines.
   if ((kind === 'sleep' || kind === 'signal') && !head.passed) return undefined;

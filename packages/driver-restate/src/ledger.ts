@@ -9,12 +9,25 @@ import type { RestateApi } from './restate-api.ts';
  * and stops after `maxAttempts`. So each attempt is recorded here, in Restate's own state, before it
  * runs — the same contract as the local driver's `beginAttempt`. Calls come through the ingress,
  * from outside the run's journal; exclusive handlers make each count atomic.
+ *
+ * It also holds the run's migration request, forwarded by the run's signal queue (which decides it,
+ * see signal-queue.ts): a step that is about to run asks the ledger anyway, so the answer that
+ * says "stop here instead" costs no extra call.
  */
 export interface LedgerState {
   executions?: number;
   deadLetter?: { stepId: string; error: SerializedError };
 }
 
+/** A migration request: the driver the run moves to. */
+export interface MigrationRequest {
+  to: string;
+}
+
+/** What a step learns before it runs: its attempt number, or that the run stops for a migration instead. */
+export type AttemptGrant = { attempt: number; lastError: SerializedError | null; migration?: undefined } | { migration: MigrationRequest };
+
+const migrationKey = 'migration';
 const attemptsKey = (stepId: string) => `attempts:${stepId}`;
 const lastErrorKey = (stepId: string) => `lastError:${stepId}`;
 
@@ -27,7 +40,10 @@ export function ledgerObject(name: string) {
         ctx.set('executions', executions);
         return executions;
       },
-      beginAttempt: async (ctx: restate.ObjectContext, request: { stepId: string }): Promise<{ attempt: number; lastError: SerializedError | null }> => {
+      /** A run asked to migrate runs no more steps, so nothing is counted. */
+      beginAttempt: async (ctx: restate.ObjectContext, request: { stepId: string }): Promise<AttemptGrant> => {
+        const migration = await ctx.get<MigrationRequest>(migrationKey);
+        if (migration) return { migration };
         const attempt = ((await ctx.get<number>(attemptsKey(request.stepId))) ?? 0) + 1;
         ctx.set(attemptsKey(request.stepId), attempt);
         return { attempt, lastError: await ctx.get<SerializedError>(lastErrorKey(request.stepId)) };
@@ -36,6 +52,12 @@ export function ledgerObject(name: string) {
         ctx.set(lastErrorKey(request.stepId), request.error);
         if (request.deadLetter) ctx.set('deadLetter', { stepId: request.stepId, error: request.error });
       },
+      /** The first request stays: a later one (to the same or another driver) changes nothing. */
+      requestMigration: async (ctx: restate.ObjectContext, request: MigrationRequest): Promise<void> => {
+        if (!(await ctx.get<MigrationRequest>(migrationKey))) ctx.set(migrationKey, { to: request.to });
+      },
+      /** Read by `now`, which counts no attempts; shared, so it never queues behind an attempt's count. */
+      migration: restate.handlers.object.shared(async (ctx: restate.ObjectSharedContext): Promise<MigrationRequest | null> => ctx.get<MigrationRequest>(migrationKey)),
       /** Redrive: every step starts over with a fresh attempt count, as on the local driver. */
       redrive: async (ctx: restate.ObjectContext): Promise<void> => {
         for (const key of await ctx.stateKeys()) {
@@ -60,8 +82,12 @@ export class LedgerClient {
     return this.#call('beginExecution', runId, null);
   }
 
-  beginAttempt(runId: string, stepId: string): Promise<{ attempt: number; lastError: SerializedError | null }> {
+  beginAttempt(runId: string, stepId: string): Promise<AttemptGrant> {
     return this.#call('beginAttempt', runId, { stepId });
+  }
+
+  migration(runId: string): Promise<MigrationRequest | null> {
+    return this.#call('migration', runId, null);
   }
 
   recordFailure(runId: string, stepId: string, error: SerializedError, deadLetter: boolean): Promise<void> {

@@ -9,7 +9,10 @@ export interface ServiceNames {
   agent(agent: string): string;
   /** The virtual object, keyed by run id, that counts executions and attempts (see ledger.ts). */
   readonly ledger: string;
-  /** The virtual object, keyed by run id, that delivers signals in order (see signal-queue.ts). */
+  /**
+   * The virtual object, keyed by run id, that delivers signals in order and records a migration
+   * request (see signal-queue.ts).
+   */
   readonly signals: string;
   /** The agent name of a workflow service, or undefined for a service that is not an agent's. */
   agentOf(service: string): string | undefined;
@@ -33,7 +36,16 @@ export function serviceNames(prefix: string): ServiceNames {
  */
 export const signalPromiseKey = (signal: string, seq: number) => `signal:${signal}:${seq}`;
 
-/** Workflow state: the run's end as `executeAgent` returned it (output or error and compensations). */
+/**
+ * The durable promise a migration request resolves with `{ to }`: every sleep and signal wait races
+ * it, so a request wakes a parked run (see signal-queue.ts).
+ */
+export const migrationPromiseKey = 'ratchet.migrate';
+
+/**
+ * Workflow state: the run's end — as `executeAgent` returned it (output or error and compensations),
+ * or the migration it stopped for (see workflow.ts).
+ */
 export const outcomeStateKey = 'ratchet.outcome';
 
 /** `{kind}:{name}#{occurrence}` back into its parts. */

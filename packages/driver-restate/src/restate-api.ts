@@ -1,6 +1,6 @@
 /**
  * The few HTTP calls the driver makes to a Restate server: its ingress (start a workflow, call a
- * handler) and its admin API (register a deployment, query the SQL introspection tables, resume an
+ * handler, attach to an invocation) and its admin API (register a deployment, query the SQL introspection tables, resume an
  * invocation). Plain `fetch`; the typed `@restatedev/restate-sdk-clients` would add nothing here
  * because service names are computed at run time.
  */
@@ -21,11 +21,35 @@ export class RestateApi {
     return ((await response.json()) as { rows: T[] }).rows;
   }
 
-  /** Calls `path` on the ingress with a JSON body; resolves with the parsed JSON answer. */
-  async ingress<T>(path: string, body: unknown, headers: Record<string, string> = {}): Promise<T> {
-    const response = await this.#fetch(`${this.ingressUrl}${path}`, { method: 'POST', body: JSON.stringify(body), headers });
+  /**
+   * Calls `path` on the ingress with a JSON body; resolves with the parsed JSON answer. With
+   * `timeoutMs`, gives up waiting after that long (the invocation, once accepted, still runs) and
+   * rejects with a `DOMException` named `TimeoutError`.
+   */
+  async ingress<T>(path: string, body: unknown, options: { timeoutMs?: number } = {}): Promise<T> {
+    const response = await this.#fetch(`${this.ingressUrl}${path}`, {
+      method: 'POST',
+      body: JSON.stringify(body),
+      ...(options.timeoutMs === undefined ? {} : { signal: AbortSignal.timeout(options.timeoutMs) }),
+    });
     const text = await response.text();
     return (text ? JSON.parse(text) : null) as T;
+  }
+
+  /**
+   * Waits up to `timeoutMs` for an invocation's result. Resolves `{ done: false }` when it is not
+   * done by then (a worker may not be up; the invocation stays queued); an invocation that failed
+   * rejects with `RestateHttpError`, whose body carries the failure's code, message and metadata.
+   */
+  async attach<T>(invocationId: string, timeoutMs: number): Promise<{ done: true; value: T } | { done: false }> {
+    try {
+      const response = await this.#fetch(`${this.ingressUrl}/restate/invocation/${encodeURIComponent(invocationId)}/attach`, { method: 'GET', signal: AbortSignal.timeout(timeoutMs) });
+      const text = await response.text();
+      return { done: true, value: (text ? JSON.parse(text) : null) as T };
+    } catch (error) {
+      if (isTimeout(error)) return { done: false };
+      throw error;
+    }
   }
 
   /**
@@ -47,11 +71,12 @@ export class RestateApi {
     await this.#fetch(`${this.adminUrl}/invocations/${encodeURIComponent(invocationId)}/resume`, { method: 'PATCH' });
   }
 
-  async #fetch(url: string, init: { method: string; body?: string; headers?: Record<string, string> }): Promise<Response> {
+  async #fetch(url: string, init: { method: string; body?: string; signal?: AbortSignal }): Promise<Response> {
     const response = await fetch(url, {
       method: init.method,
-      headers: { 'content-type': 'application/json', accept: 'application/json', ...this.#headers, ...init.headers },
+      headers: { 'content-type': 'application/json', accept: 'application/json', ...this.#headers },
       ...(init.body === undefined ? {} : { body: init.body }),
+      ...(init.signal === undefined ? {} : { signal: init.signal }),
     });
     if (!response.ok) throw new RestateHttpError(init.method, url, response.status, await response.text());
     return response;
@@ -73,4 +98,9 @@ export class RestateHttpError extends Error {
 /** A SQL string literal for the introspection API. */
 export function sqlString(value: string): string {
   return `'${value.replaceAll("'", "''")}'`;
+}
+
+/** The rejection of a call that gave up waiting (`AbortSignal.timeout`). */
+export function isTimeout(error: unknown): boolean {
+  return error instanceof DOMException && error.name === 'TimeoutError';
 }

@@ -11,7 +11,7 @@ import type { RestateApi } from './restate-api.ts';
 import { agentWorkflow } from './workflow.ts';
 
 /**
- * Serves the executor's agents (one workflow each) and the run ledger as a Restate service
+ * Serves the executor's agents (one workflow each), the run ledger and the signal queue as a Restate service
  * endpoint over HTTP/2, then registers it with the admin API. Restate pushes invocations to the
  * endpoint; there is no polling.
  *
@@ -39,8 +39,10 @@ export class RestateWorker implements DriverWorker {
     const ledger = new LedgerClient(api, names.ledger);
     const services = [
       ledgerObject(names.ledger),
-      signalQueueObject(names.signals),
-      ...[...executor.agents.values()].map((agent) => agentWorkflow(names.agent(agent.name), agent, { executor, ledger, api, options, onError: reportError })),
+      signalQueueObject(names, api),
+      ...[...executor.agents.values()].map((agent) =>
+        agentWorkflow(names.agent(agent.name), agent, { executor, ledger, api, signalQueue: names.signals, options, onError: reportError }),
+      ),
     ];
     this.#server = http2.createServer(restate.createEndpointHandler({ services, logger: errorsOnly }));
     this.#server.on('session', (session) => {

@@ -1,13 +1,28 @@
 import * as restate from '@restatedev/restate-sdk';
-import { ExecutionInterrupt, executeAgent, serializeError, toMilliseconds, type AgentDeclaration, type RunOptions, type RunOutcome } from '@ratchet/core';
+import {
+  ExecutionInterrupt,
+  JournalPrefixHost,
+  executeAgent,
+  serializeError,
+  toMilliseconds,
+  type AgentDeclaration,
+  type MigrationRecord,
+  type RunOptions,
+  type RunOutcome,
+  type SeededJournal,
+} from '@ratchet/core';
 import type { EffectExecutor } from '@ratchet/core/worker';
 import type { ResolvedRestateOptions } from './driver.ts';
 import { RestateHost } from './host.ts';
-import type { LedgerClient } from './ledger.ts';
+import type { LedgerClient, MigrationRequest } from './ledger.ts';
 import { pauseOnJournalMismatch } from './pause-on-mismatch.ts';
-import { outcomeStateKey, signalPromiseKey } from './naming.ts';
+import { migrationPromiseKey, outcomeStateKey, signalPromiseKey } from './naming.ts';
 import { assertWithinLimit } from './payload-limit.ts';
 import type { RestateApi } from './restate-api.ts';
+import { flushQueue } from './signal-queue.ts';
+
+/** How long an execution waits for its signal queue before it runs a step (see `flushQueue`). */
+const flushTimeoutMs = 10_000;
 
 /** What the client submits to start a run: the workflow's input, journaled by Restate. */
 export interface RunRequest {
@@ -17,7 +32,12 @@ export interface RunRequest {
   seed: string;
   /** Per-run settings over the agent's defaults, given to every execution. */
   options?: RunOptions;
+  /** Another run's journal this one continues (import, migration, fork), answered before its own steps. */
+  seeded?: SeededJournal;
 }
+
+/** The run's end in workflow state: what `executeAgent` returned, or the migration it stopped for. */
+export type StoredOutcome = RunOutcome | { status: 'migrated'; migration: MigrationRecord; /** The position it stopped at. */ position: number };
 
 export interface SignalRequest {
   name: string;
@@ -28,12 +48,20 @@ export interface SignalRequest {
  * One agent as a Restate workflow keyed by run id. `run` executes the agent (once per workflow
  * key, as Restate guarantees) and keeps the outcome in workflow state, where the client reads it;
  * a failed run also fails the invocation, so Restate's own tools show it. `signal` is a shared
- * handler that fills the run's next signal promise of that name (see signal-queue.ts).
+ * handler that fills the run's next signal promise of that name, and `migrate` one that resolves
+ * the run's migration promise; both are called by the run's signal queue only (see signal-queue.ts).
+ *
+ * A seeded run's executions wrap the host in core's `JournalPrefixHost`, which answers the seeded
+ * entries without a Restate command (so the run's own steps start at the next position) and
+ * resumes a seeded open wait with what is left of its deadline. That deadline is read from
+ * `Date.now()` on every execution, which is replay-safe here: the SDK's replay check compares a
+ * `Sleep` command by name only (sdk-shared-core `SleepCommandMessage::header_eq`), so a replayed
+ * sleep keeps the wake-up time its first execution journaled.
  */
 export function agentWorkflow(
   serviceName: string,
   agent: AgentDeclaration,
-  deps: { executor: EffectExecutor; ledger: LedgerClient; api: RestateApi; options: ResolvedRestateOptions; onError: (error: unknown) => void },
+  deps: { executor: EffectExecutor; ledger: LedgerClient; api: RestateApi; signalQueue: string; options: ResolvedRestateOptions; onError: (error: unknown) => void },
 ) {
   const { options } = deps;
   const ms = (value: string | number | undefined, what: string) => (value === undefined ? undefined : toMilliseconds(value, what));
@@ -46,21 +74,37 @@ export function agentWorkflow(
     handlers: {
       run: async (ctx: restate.WorkflowContext, request: RunRequest): Promise<unknown> => {
         const execution = await deps.ledger.beginExecution(ctx.key);
+        // A migration request queued while no worker was up takes effect before this execution runs a step.
+        await flushQueue(deps.api, deps.signalQueue, ctx.key, flushTimeoutMs);
         const host = new RestateHost(
           ctx,
           { runId: ctx.key, agent: agent.name, seed: request.seed, execution },
-          { executor: deps.executor, ledger: deps.ledger, maxPayloadBytes: options.maxPayloadBytes },
+          { executor: deps.executor, ledger: deps.ledger, maxPayloadBytes: options.maxPayloadBytes, signalQueue: deps.signalQueue, carried: request.seeded?.signals ?? [] },
         );
+        const seeded = request.seeded;
+        const durable = seeded ? new JournalPrefixHost(seeded.entries, host, seeded.openWait ? { openWait: seeded.openWait } : {}) : host;
         let outcome: RunOutcome;
         try {
-          outcome = await executeAgent(agent, request.input, host, request.options ?? {});
+          outcome = await executeAgent(agent, request.input, durable, request.options ?? {});
         } catch (error) {
-          // The host never interrupts; anything else is retryable, so Restate retries from the journal.
-          if (ExecutionInterrupt.isInstance(error)) throw new Error(error.message);
-          throw error;
+          // Anything else is retryable, so Restate retries from the journal.
+          if (!ExecutionInterrupt.isInstance(error)) throw error;
+          if (error.reason === 'migrate') {
+            const migration = await host.migrationRecord(error.details.openWait);
+            ctx.set<StoredOutcome>(outcomeStateKey, { status: 'migrated', migration, position: host.migrationStop!.position });
+            return null;
+          }
+          // The host's own interrupts are Restate errors; this one is a seeded prefix that does not
+          // match the agent's steps (JournalPrefixHost), dead-lettered as a journal mismatch is.
+          if (error.reason === 'dead-letter' && error.details.error) {
+            const cause = error.details.error;
+            await deps.ledger.recordFailure(ctx.key, String(cause.data.expected ?? error.details.stepId ?? ''), serializeError(cause), true);
+            await deps.api.pauseInvocation(ctx.request().id);
+          }
+          throw new Error(error.message);
         }
         outcome = withinLimit(outcome, options.maxPayloadBytes);
-        ctx.set(outcomeStateKey, outcome);
+        ctx.set<StoredOutcome>(outcomeStateKey, outcome);
         if (outcome.status === 'failed') throw new restate.TerminalError(outcome.error.message);
         return outcome.output;
       },
@@ -75,6 +119,12 @@ export function agentWorkflow(
             if (!(error instanceof restate.TerminalError && error.code === 409)) throw error;
           }
         }
+      }),
+      // Called by the run's signal queue once per run; a run that has ended is not asked to stop.
+      migrate: restate.handlers.workflow.shared({ ingressPrivate: true }, async (ctx: restate.WorkflowSharedContext, request: MigrationRequest): Promise<{ accepted: boolean }> => {
+        if ((await ctx.get<StoredOutcome>(outcomeStateKey)) !== null) return { accepted: false };
+        await ctx.promise<MigrationRequest>(migrationPromiseKey).resolve({ to: request.to });
+        return { accepted: true };
       }),
     },
     options: {
