@@ -2,19 +2,34 @@ import type { Inngest } from 'inngest';
 import {
   RatchetError,
   ResultTimeoutError,
+  RunMigratedError,
   RunNotFoundError,
   terminalStatuses,
   type DriverClient,
   type JournalEntry,
   type RunDescription,
+  type RunStart,
   type StartRunRequest,
 } from '@ratchet/core';
+import { EngineLimitError } from './errors.ts';
 import { readRunRecord, type RunRecord } from './journal.ts';
-import { eventNames, startEventId, type RedriveEventData, type SignalEventData, type StartEventData } from './protocol.ts';
+import {
+  eventNames,
+  migrateEventId,
+  migrationWakeName,
+  startEventId,
+  type MigrationRequest,
+  type RedriveEventData,
+  type SignalEventData,
+  type StartEventData,
+} from './protocol.ts';
 import type { ServerApi, StoredEvent } from './server-api.ts';
+import { bufferedSignals, pendingSignals } from './signals.ts';
 
 // How long `redriveRun` waits for the parked run to take the redrive before it returns anyway.
 const redriveSettleMs = 30_000;
+// What the SDK adds to an event it sends (`ts`, `meta`), kept free under the server's event size limit.
+const sdkEventFieldsBytes = 1_024;
 
 /**
  * The Inngest driver's client. A run is found by its start event (named after the run id), its
@@ -26,6 +41,7 @@ export class InngestClient implements DriverClient {
   readonly #inngest: Inngest.Any;
   readonly #api: ServerApi;
   readonly #pollIntervalMs: number;
+  readonly #maxEventBytes: number;
   /** Ratchet run id to Inngest run id: fixed once the server has created the run. */
   readonly #inngestRunIds = new Map<string, string>();
   /**
@@ -34,11 +50,12 @@ export class InngestClient implements DriverClient {
    */
   readonly #started = new Map<string, StoredEvent>();
 
-  constructor(options: { app: string; inngest: Inngest.Any; api: ServerApi; pollIntervalMs: number }) {
+  constructor(options: { app: string; inngest: Inngest.Any; api: ServerApi; pollIntervalMs: number; maxEventBytes: number }) {
     this.#app = options.app;
     this.#inngest = options.inngest;
     this.#api = options.api;
     this.#pollIntervalMs = options.pollIntervalMs;
+    this.#maxEventBytes = options.maxEventBytes;
   }
 
   async startRun(request: StartRunRequest) {
@@ -54,18 +71,60 @@ export class InngestClient implements DriverClient {
       inputDigest: request.inputDigest,
       seed: request.seed,
       ...(request.options ? { options: request.options } : {}),
+      // Kept with the run like its input: every request of the run hands it to the worker.
+      ...(request.seeded ? { seeded: request.seeded } : {}),
     };
     // The event id makes a second send (a retry, a racing start) start nothing more.
     const name = eventNames.start(this.#app, request.runId);
-    const sent = await this.#inngest.send({ name, id: startEventId(request.runId), data });
+    const event = { name, id: startEventId(request.runId), data };
+    // The server refuses an event past its limit; refused here, nothing is sent and nothing starts.
+    const bytes = Buffer.byteLength(JSON.stringify(event)) + sdkEventFieldsBytes;
+    if (bytes > this.#maxEventBytes) throw new EngineLimitError('event size', { runId: request.runId, limit: this.#maxEventBytes, actual: bytes });
+    const sent = await this.#inngest.send(event);
     this.#started.set(request.runId, { internal_id: sent.ids[0] ?? '', name, data: { ...data }, ts: Date.now() });
     return { created: true, agent: request.agent, inputDigest: request.inputDigest };
   }
 
+  /**
+   * Sends a signal event, which the server keeps until the run consumes it. A migrated run refuses
+   * it with `RunMigratedError` (nothing sent). The check and the send are two calls: a signal sent
+   * in the instant the run stops is stored here after the stop, and is handed over only if the
+   * migration record is read after it (its signals are computed from the stored events when read).
+   */
   async signalRun(runId: string, name: string, payload: unknown): Promise<void> {
     if ((await this.#startEvents(runId)).length === 0) throw new RunNotFoundError(runId);
+    // Only a run with a migration request can have migrated: without one (the usual case), one read.
+    if ((await this.#migrationRequests(runId)).length > 0) {
+      const { description } = await this.#read(runId);
+      if (description.migration) throw new RunMigratedError(runId, description.migration.to);
+    }
     const data: SignalEventData = { runId, name, payload: payload ?? null };
     await this.#inngest.send({ name: eventNames.signal(this.#app, runId), data });
+  }
+
+  async readRunStart(runId: string): Promise<RunStart> {
+    const [start] = await this.#startEvents(runId);
+    if (!start) throw new RunNotFoundError(runId);
+    const data = start.data as unknown as StartEventData;
+    return { input: data.input, inputDigest: data.inputDigest, seed: data.seed, ...(data.options ? { options: data.options } : {}) };
+  }
+
+  /**
+   * Sends the run's migration request: an event under `{app}/migrate/{runId}`, which the server
+   * keeps, so it outlives any worker. The run's host looks it up before each step that is about to
+   * run and in each look of a wait, and a wait is woken by it (a sleep waits on that name; a signal
+   * wait on the run's signal events, so the request sends a wake-up there too). The oldest request
+   * wins; one to a run that already ended is not sent.
+   */
+  async requestMigration(runId: string, to: string): Promise<void> {
+    const { description } = await this.#read(runId);
+    if (terminalStatuses.has(description.status)) return;
+    const request: MigrationRequest = { runId, to };
+    const wake: SignalEventData = { runId, name: migrationWakeName, payload: null, wake: true };
+    await this.#inngest.send([
+      { name: eventNames.migrate(this.#app, runId), id: migrateEventId(runId), data: request },
+      { name: eventNames.signal(this.#app, runId), data: wake },
+    ]);
   }
 
   async describeRun(runId: string): Promise<RunDescription> {
@@ -132,14 +191,32 @@ export class InngestClient implements DriverClient {
     if (events.length === 0) throw new RunNotFoundError(runId);
     const start = events[0]!;
     const data = start.data as unknown as StartEventData;
-    const identity = { runId, agent: data.agent, createdAt: Date.parse(new Date(start.ts).toISOString()) };
+    // A seeded run's journal starts with the entries it continues, as they were handed over.
+    const seededEntries = data.seeded?.entries ?? [];
+    const identity = {
+      runId,
+      agent: data.agent,
+      createdAt: Date.parse(new Date(start.ts).toISOString()),
+      ...(data.seeded ? { seededSteps: seededEntries.length } : {}),
+    };
     const inngestRunId = await this.#inngestRunId(runId, events);
     const trace = inngestRunId ? await this.#api.trace(inngestRunId) : undefined;
     if (!trace) {
-      return { journal: [], description: { ...identity, status: 'pending', executions: 0, updatedAt: identity.createdAt } };
+      return { journal: seededEntries, consumedSignals: new Set(), description: { ...identity, status: 'pending', executions: 0, updatedAt: identity.createdAt } };
     }
     const record = readRunRecord(trace);
-    return { ...record, description: { ...identity, ...record.description } };
+    const journal = [...seededEntries, ...record.journal];
+    if (!record.migrated) return { ...record, journal, description: { ...identity, ...record.description } };
+    // The signals handed over are read when the record is: one that landed after the stop is carried too.
+    const { to, stoppedAt, openWait } = record.migrated;
+    const stored = await this.#api.listEvents(eventNames.signal(this.#app, runId));
+    const signals = pendingSignals(bufferedSignals(data.seeded?.signals, stored), record.consumedSignals);
+    const migration = { to, stoppedAt, signals, ...(openWait ? { openWait } : {}) };
+    return { ...record, journal, description: { ...identity, ...record.description, migration } };
+  }
+
+  #migrationRequests(runId: string): Promise<StoredEvent[]> {
+    return this.#api.listEvents(eventNames.migrate(this.#app, runId));
   }
 
   async #inngestRunId(runId: string, events: StoredEvent[]): Promise<string | undefined> {

@@ -40,6 +40,12 @@ export const inngestDriverOptionsSchema = z.strictObject({
   maxStepOutputBytes: z.int().positive().default(4 * 1024 * 1024),
   maxRunStateBytes: z.int().positive().default(32 * 1024 * 1024),
   maxSteps: z.int().min(100).default(1_000),
+  /**
+   * The largest event the server accepts: a start event carries the run's input and any seeded
+   * journal, and a start past it fails with `EngineLimitError` before anything is sent. 3 MiB is the
+   * self-hosted server's cap; Inngest Cloud's default is 512 KiB (plans differ).
+   */
+  maxEventBytes: z.int().positive().default(3 * 1024 * 1024),
 });
 
 export type InngestDriverOptions = z.input<typeof inngestDriverOptionsSchema>;
@@ -47,8 +53,9 @@ export type InngestDriverOptions = z.input<typeof inngestDriverOptionsSchema>;
 /**
  * The Inngest driver: each agent is an Inngest function started by an event named after the run id;
  * steps, tools and completions are `step.run`, signals and approvals buffered events awaited with
- * `step.waitForEvent`, sleeps `step.sleep`. Workers serve the functions over HTTP (the SDK's
- * signed serve handler); the client reads results and journals from the server's run traces.
+ * `step.waitForEvent`, sleeps a `step.waitForEvent` on the run's migration requests that times out at
+ * the sleep's end. Workers serve the functions over HTTP (the SDK's signed serve handler); the client
+ * reads results and journals from the server's run traces.
  *
  * @example
  * const driver = inngestDriver({ baseUrl: 'http://127.0.0.1:8288', signingKey, eventKey, servePort: 3000 });
@@ -80,7 +87,7 @@ export function inngestDriver(options: InngestDriverOptions = {}): Driver {
     name: 'inngest',
     capabilities: { maxPayloadBytes: config.maxStepOutputBytes },
     async connectClient() {
-      return new InngestClient({ app: config.appId, inngest: inngest(), api, pollIntervalMs: config.pollIntervalMs });
+      return new InngestClient({ app: config.appId, inngest: inngest(), api, pollIntervalMs: config.pollIntervalMs, maxEventBytes: config.maxEventBytes });
     },
     async createWorker(executor: EffectExecutor, _options: DriverWorkerOptions = {}) {
       return new InngestWorker(executor, {

@@ -5,12 +5,14 @@ import {
   assertSameStep,
   deserializeError,
   digest,
+  migrationStop,
   retryDelayMs,
   serializeError,
   type DurableHost,
   type EffectCall,
   type EffectResult,
   type JournalEntry,
+  type PendingSignal,
   type SerializedError,
   type SignalOutcome,
   type StepCall,
@@ -22,20 +24,24 @@ import {
   celString,
   eventNames,
   isRatchetRecord,
+  migrationWakeName,
   type AttemptRecord,
   type DeadLetterRecord,
   type DeadlineRecord,
   type EntryRecord,
   type LookupRecord,
+  type MigratedOutcome,
+  type MigrationRequest,
+  type MigrationStopRecord,
   type RatchetRecord,
 } from './protocol.ts';
-import type { ServerApi, StoredEvent } from './server-api.ts';
+import type { ServerApi } from './server-api.ts';
+import { bufferedSignals } from './signals.ts';
 
 /** The part of Inngest's `step` tools the host uses. */
 export interface InngestSteps {
   run<T>(id: string, body: () => Promise<T>): Promise<unknown>;
-  sleep(id: string, durationMs: number): Promise<unknown>;
-  waitForEvent(id: string, options: { event: string; timeout: number; if: string }): Promise<unknown>;
+  waitForEvent(id: string, options: { event: string; timeout: number | Date; if?: string }): Promise<unknown>;
 }
 
 /**
@@ -60,6 +66,10 @@ export interface HostOptions {
   attempt: number;
   /** The step outputs the server sent with this request, keyed by hashed step id. */
   memoized: Record<string, { type: string; data?: unknown }>;
+  /** Size of the start event, which the server counts in the run's state. */
+  startEventBytes: number;
+  /** Signals handed over by the run this one continues: delivered before any sent to this run. */
+  seededSignals?: PendingSignal[];
   steps: InngestSteps;
   executor: EffectExecutor;
   api: ServerApi;
@@ -83,11 +93,17 @@ const stepHeadroom = 50;
  *   Retryable failures throw `RetryAfterError` with the policy's delay; when attempts run out the
  *   step returns a dead-letter record and the run parks on a redrive event, then runs the step again
  *   under a new id. Earlier steps stay memoized: a redrive resumes at the failed step.
- * - A sleep is a journaled deadline, `step.sleep` until it, then its entry.
+ * - A sleep is a journaled deadline, then a wait for a migration request until that deadline
+ *   (`step.waitForEvent`, in slices as below, the last one timing out at the deadline), then its entry.
  * - A signal wait first looks for a buffered signal event (signals are events the server keeps), and
  *   only then waits with `step.waitForEvent`, used as a wake-up: a wait only sees events sent after
  *   it began, so each wake-up (or slice timeout) looks at the buffer again, which also catches a
  *   signal sent between the look and the wait starting.
+ * - Migration: an effect or `now` step, when it is about to run (never on replay), first looks up
+ *   the run's migration requests (one events read); a request makes the step's output a stop record
+ *   instead, and the host throws `migrationStop()`. Each look of a sleep or signal wait reads the
+ *   requests too, and a request wakes the wait; the host then throws `migrationStop` with the wait's
+ *   journaled deadline. The stop is memoized, so a replay stops at the same place.
  * - Non-determinism is checked against the memo before any step tool is called.
  */
 export class InngestHost implements DurableHost {
@@ -107,6 +123,8 @@ export class InngestHost implements DurableHost {
   #stateBytes = 0;
   #stepCalls = 0;
   #parks = 0;
+  /** Set once this request found the run's migration request: where it went, and when it stopped. */
+  #migration: { to: string; stoppedAt: number } | undefined;
 
   constructor(options: HostOptions) {
     this.#options = options;
@@ -114,6 +132,7 @@ export class InngestHost implements DurableHost {
     this.runId = options.runId;
     this.agent = options.agent;
     this.seed = options.seed;
+    this.#stateBytes = options.startEventBytes;
     let lastExecution = 0;
     for (const memo of Object.values(options.memoized)) {
       this.#stateBytes += byteLength(memo.data ?? null);
@@ -142,7 +161,8 @@ export class InngestHost implements DurableHost {
         const retry = attempt - 1;
         await this.#run(`${id}@retry#${retry}`, async () => ({ ratchet: 'attempt', stepId: call.stepId, attempt, execution: this.execution }) satisfies AttemptRecord);
       }
-      const record = (await this.#run(id, () => this.#attempt(call, id, attempt))) as EntryRecord | DeadLetterRecord;
+      const record = (await this.#run(id, () => this.#attempt(call, id, attempt))) as EntryRecord | DeadLetterRecord | MigrationStopRecord;
+      if (record.ratchet === 'migration-stop') throw this.#stop(record, record.at);
       if (record.ratchet === 'entry') {
         this.#remember(record);
         if (record.entry.status === 'failed') throw deserializeError(record.entry.error!);
@@ -155,21 +175,39 @@ export class InngestHost implements DurableHost {
   async sleep(call: StepCall & { durationMs: number }): Promise<void> {
     this.#replay(call);
     const started = await this.#deadline(call, call.durationMs);
-    // A relative sleep for what is left of the journaled deadline: the server rounds it up to its 1 s
-    // resolution, so the sleep never ends early (an absolute time under a second away can).
-    await this.#step(() => this.#steps.sleep(`${call.stepId}@sleep`, Math.max(1, started.deadline! - Date.now())));
+    // A sleep is a wait for a migration request that times out at the journaled deadline (as the
+    // server's clock reads it).
+    const found = await this.#awaitEvent(`${call.stepId}@sleep`, {
+      event: eventNames.migrate(this.#options.app, this.runId),
+      deadline: started.deadline,
+      // A request that came after the last look is found by the next step.
+      endAtDeadline: true,
+      look: async () => {
+        const migration = await this.#migrationRequest();
+        return migration ? { migration } : {};
+      },
+    });
+    if (found?.migration) throw this.#stop(found.migration, found.at, { call, deadline: started.deadline });
     await this.#entry(call, { durationMs: call.durationMs }, started.startedAt, () => ({ firedAt: Date.now() }));
   }
 
   async waitForSignal(call: StepCall & { signal: string; timeoutMs?: number }): Promise<SignalOutcome> {
     this.#replay(call);
     const started = await this.#deadline(call, call.timeoutMs);
-    const event = await this.#awaitEvent(call.stepId, {
+    const found = await this.#awaitEvent(call.stepId, {
       event: eventNames.signal(this.#options.app, this.runId),
-      if: `async.data.name == ${celString(call.signal)}`,
+      // A migration request's wake-up is sent on the same event name.
+      if: `async.data.name == ${celString(call.signal)} || async.data.name == ${celString(migrationWakeName)}`,
       deadline: started.deadline,
-      pick: (events) => events.find((e) => e.data.name === call.signal && !this.#consumedSignals.has(e.internal_id)),
+      look: async () => {
+        const [migration, events] = await Promise.all([this.#migrationRequest(), this.#options.api.listEvents(eventNames.signal(this.#options.app, this.runId))]);
+        if (migration) return { migration };
+        const signal = bufferedSignals(this.#options.seededSignals, events).find((s) => s.name === call.signal && !this.#consumedSignals.has(s.id));
+        return signal ? { event: { internalId: signal.id, data: { name: signal.name, payload: signal.payload } } } : {};
+      },
     });
+    if (found?.migration) throw this.#stop(found.migration, found.at, { call, deadline: started.deadline });
+    const event = found?.event;
     const outcome: SignalOutcome = event ? { received: true, payload: event.data.payload ?? null } : { received: false };
     const record = await this.#entry(call, { signal: call.signal, timeoutMs: call.timeoutMs ?? null }, started.startedAt, () => outcome, event?.internalId);
     if (record.signalEventId) this.#consumedSignals.add(record.signalEventId);
@@ -178,8 +216,25 @@ export class InngestHost implements DurableHost {
 
   async now(call: StepCall): Promise<number> {
     this.#replay(call);
-    const record = await this.#entry(call, null, undefined, () => Date.now());
+    const record = (await this.#run(call.stepId, async () => {
+      const migration = await this.#migrationRequestAt(call);
+      if (migration) return this.#migrationStopRecord(call, migration);
+      const now = Date.now();
+      return this.#entryRecord(call, null, now, 1, { status: 'completed', output: now });
+    })) as EntryRecord | MigrationStopRecord;
+    if (record.ratchet === 'migration-stop') throw this.#stop(record, record.at);
+    this.#remember(record);
     return record.entry.output as number;
+  }
+
+  /**
+   * The function's result once the run stopped for migration (`interrupt` is the `migrationStop`
+   * this host threw): the first request's target, when it stopped, and the wait it stopped in.
+   */
+  migrated(interrupt: ExecutionInterrupt): MigratedOutcome {
+    if (!this.#migration) throw new Error('A migration stop reached the Inngest worker without a migration request: only its host may throw one');
+    const { openWait } = interrupt.details;
+    return { status: 'migrated', to: this.#migration.to, stoppedAt: this.#migration.stoppedAt, ...(openWait ? { openWait } : {}) };
   }
 
   /**
@@ -216,6 +271,9 @@ export class InngestHost implements DurableHost {
 
   /** One attempt of an effect; runs only when the step is not memoized. */
   async #attempt(call: EffectCall, id: string, attempt: number): Promise<RatchetRecord> {
+    // A safe point: nothing of this attempt has run (a retry after its backoff included).
+    const migration = await this.#migrationRequestAt(call);
+    if (migration) return this.#migrationStopRecord(call, migration);
     const maxAttempts = call.retry.maxAttempts;
     if (attempt > maxAttempts) {
       // Earlier attempts ended with their worker dying before an outcome was recorded.
@@ -262,7 +320,7 @@ export class InngestHost implements DurableHost {
     })) as DeadlineRecord;
   }
 
-  /** Journals an entry that needs no attempt (sleep, signal, now) as its own step. */
+  /** Journals an entry that needs no attempt (the end of a sleep or signal wait) as its own step. */
   async #entry(call: StepCall, input: unknown, startedAt: number | undefined, output: () => unknown, signalEventId?: string): Promise<EntryRecord> {
     const record = (await this.#run(call.stepId, async () => {
       const now = Date.now();
@@ -275,41 +333,84 @@ export class InngestHost implements DurableHost {
   }
 
   #awaitRedrive(incident: string): Promise<unknown> {
+    const event = eventNames.redrive(this.#options.app, this.runId);
     return this.#awaitEvent(`${incident}@redrive`, {
-      event: eventNames.redrive(this.#options.app, this.runId),
+      event,
       if: `async.data.incident == ${celString(incident)}`,
       deadline: null,
-      pick: (events) => events.find((e) => e.data.incident === incident),
+      look: async () => {
+        const found = (await this.#options.api.listEvents(event)).find((e) => e.data.incident === incident);
+        return found ? { event: { internalId: found.internal_id, data: found.data } } : {};
+      },
     });
   }
 
   /**
-   * Waits until `pick` finds an event among those the server keeps under `event`, or the deadline
-   * passes. Each slice looks first, then waits for a matching event (or the slice's end) as a
-   * wake-up, then looks again: what is delivered is always what the look found, so buffered events
-   * keep their order, and an event sent between a look and the wait's start is found by the next look.
+   * Waits until `look` finds something (an event to deliver, or a migration request), or the
+   * deadline passes (undefined). Each slice looks first, then waits for an event named `event`
+   * (matching `if`, or the slice's end) as a wake-up, then looks again: what is delivered is always
+   * what a look found, so buffered events keep their order, and an event sent between a look and
+   * the wait's start is found by the next look.
    */
   async #awaitEvent(
     baseId: string,
-    options: { event: string; if: string; deadline: number | null; pick: (events: StoredEvent[]) => StoredEvent | undefined },
-  ): Promise<LookupRecord['event']> {
+    options: {
+      event: string;
+      if?: string;
+      deadline: number | null;
+      look: () => Promise<Pick<LookupRecord, 'event' | 'migration'>>;
+      /** Whether a wait that timed out at the deadline ends it without a last look (nothing found then is due). */
+      endAtDeadline?: boolean;
+    },
+  ): Promise<LookupRecord | undefined> {
     for (let slice = 0; ; slice++) {
       const look = (await this.#run(`${baseId}@look#${slice}`, async () => {
-        const found = options.pick(await this.#options.api.listEvents(options.event));
-        const record: LookupRecord = {
-          ratchet: 'lookup',
-          ...(found ? { event: { internalId: found.internal_id, data: found.data } } : {}),
-          at: Date.now(),
-          execution: this.execution,
-        };
-        return record;
+        const found = await options.look();
+        return { ratchet: 'lookup', ...found, at: Date.now(), execution: this.execution } satisfies LookupRecord;
       })) as LookupRecord;
-      if (look.event) return look.event;
+      if (look.event || look.migration) return look;
       if (options.deadline !== null && look.at >= options.deadline) return undefined;
       const sliceMs = Math.min(this.#options.recheckMs * 2 ** slice, this.#options.recheckMaxMs);
-      const timeout = options.deadline === null ? sliceMs : Math.min(sliceMs, options.deadline - look.at);
-      await this.#step(() => this.#steps.waitForEvent(`${baseId}@wait#${slice}`, { event: options.event, if: options.if, timeout: Math.max(1, timeout) }));
+      // The slice that reaches the deadline waits until it, as a time: the SDK writes a duration in
+      // whole seconds (it drops the rest and rounds a shorter one up to 1 s), the server keeps a
+      // time to the millisecond. Should its clock run ahead, the look after still finds the deadline
+      // not reached and waits again.
+      const toDeadline = options.deadline !== null && options.deadline - look.at <= sliceMs;
+      const timeout = toDeadline ? new Date(options.deadline!) : sliceMs;
+      const woken = await this.#step(() => this.#steps.waitForEvent(`${baseId}@wait#${slice}`, { event: options.event, timeout, ...(options.if ? { if: options.if } : {}) }));
+      if (toDeadline && woken === null && options.endAtDeadline) return undefined;
     }
+  }
+
+  /**
+   * The run's oldest migration request, if any: one read of the events the server keeps under the
+   * run's migrate name (a page of up to 50; there is one per request). Called only inside steps that
+   * run, never on replay: the step's memoized output keeps the answer.
+   */
+  async #migrationRequest(): Promise<MigrationRequest | undefined> {
+    const [oldest] = await this.#options.api.listEvents(eventNames.migrate(this.#options.app, this.runId));
+    return oldest ? { runId: this.runId, to: String(oldest.data.to) } : undefined;
+  }
+
+  /**
+   * The migration request, if the step about to run at `call.position` is a safe point: it is not
+   * if a step after it is journaled already. Steps in a `Promise.all` run in requests of their own,
+   * so a sibling at a later position may have run first (this one was in its retry backoff, say);
+   * stopping here would leave a gap in the journal, so this step runs and the next one stops.
+   */
+  async #migrationRequestAt(call: StepCall): Promise<MigrationRequest | undefined> {
+    for (const position of this.#journal.keys()) if (position > call.position) return undefined;
+    return this.#migrationRequest();
+  }
+
+  #migrationStopRecord(call: StepCall, migration: MigrationRequest): MigrationStopRecord {
+    return { ratchet: 'migration-stop', stepId: call.stepId, to: migration.to, at: Date.now(), execution: this.execution };
+  }
+
+  /** Remembers where the run went and when it stopped, and builds the interrupt that stops it. */
+  #stop(migration: { to: string }, stoppedAt: number, wait?: { call: StepCall; deadline: number | null }): ExecutionInterrupt {
+    this.#migration ??= { to: migration.to, stoppedAt };
+    return migrationStop(wait);
   }
 
   /** How many retries of step `id` have started so far (their records are memoized). */

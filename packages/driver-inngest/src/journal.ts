@@ -1,5 +1,5 @@
 import { withCompletionMetadata, type CompensationRecord, type JournalEntry, type RunDescription, type RunOutcome, type SerializedError } from '@ratchet/core';
-import { isRatchetRecord, type DeadLetterRecord, type RatchetRecord } from './protocol.ts';
+import { isRatchetRecord, type DeadLetterRecord, type MigratedOutcome, type RatchetRecord } from './protocol.ts';
 import type { TraceSpan } from './server-api.ts';
 
 /** What the server's trace of one Inngest run says about the Ratchet run. */
@@ -7,14 +7,18 @@ export interface RunRecord {
   journal: JournalEntry[];
   /** The open dead-letter (no redrive found for it yet), if any. */
   deadLetter?: DeadLetterRecord;
+  /** The function's result when the run stopped for migration (status `migrated`). */
+  migrated?: MigratedOutcome;
+  /** Ids of the signals the run consumed (event ids, or `seeded#n`). */
+  consumedSignals: Set<string>;
   description: Omit<RunDescription, 'runId' | 'agent' | 'createdAt'>;
 }
 
 /**
  * Reads a run's trace (`GET /api/v2/runs/{id}/trace?includeOutput=true`) into Ratchet's terms. The
  * journal is the entry records among the step outputs, ordered by position; the status comes from
- * the run's own status, the function's output (Ratchet's `RunOutcome`), open dead-letters and
- * steps that are waiting.
+ * the run's own status, the function's output (Ratchet's `RunOutcome`, or a migrated outcome),
+ * open dead-letters and steps that are waiting. A seeded run's seeded entries are not in its trace.
  */
 export function readRunRecord(root: TraceSpan): RunRecord {
   const records: { record: RatchetRecord; span: TraceSpan }[] = [];
@@ -33,10 +37,12 @@ export function readRunRecord(root: TraceSpan): RunRecord {
   const entries = new Map<number, JournalEntry>();
   const redriven = new Set<string>();
   const deadLetters: DeadLetterRecord[] = [];
+  const consumedSignals = new Set<string>();
   let executions = 0;
   for (const { record } of records) {
     executions = Math.max(executions, record.ratchet === 'entry' ? record.entry.execution : record.execution);
     if (record.ratchet === 'entry' && !entries.has(record.entry.position)) entries.set(record.entry.position, record.entry);
+    if (record.ratchet === 'entry' && record.signalEventId) consumedSignals.add(record.signalEventId);
     if (record.ratchet === 'dead-letter') deadLetters.push(record);
     if (record.ratchet === 'lookup' && typeof record.event?.data.incident === 'string') redriven.add(record.event.data.incident);
   }
@@ -46,8 +52,10 @@ export function readRunRecord(root: TraceSpan): RunRecord {
 
   if (root.status === 'COMPLETED' && isOutcome(root.output)) {
     const outcome = root.output;
+    if (outcome.status === 'migrated') return { journal, consumedSignals, migrated: outcome, description: { ...base, status: 'migrated' } };
     return {
       journal,
+      consumedSignals,
       description:
         outcome.status === 'completed'
           ? { ...base, status: 'completed', output: outcome.output }
@@ -57,26 +65,27 @@ export function readRunRecord(root: TraceSpan): RunRecord {
   if (root.status === 'FAILED' || root.status === 'COMPLETED') {
     // Inngest gave up on the run itself (retries of something outside Ratchet's steps ran out).
     const error = inngestError(root.output);
-    return { journal, description: { ...base, status: 'dead-lettered', deadLetter: { error } } };
+    return { journal, consumedSignals, description: { ...base, status: 'dead-lettered', deadLetter: { error } } };
   }
   if (root.status === 'CANCELLED') {
     const error: SerializedError = { name: 'CancelledError', kind: 'cancelled', message: 'The run was cancelled on the Inngest server', retryable: false };
-    return { journal, description: { ...base, status: 'failed', error, compensations: [] } };
+    return { journal, consumedSignals, description: { ...base, status: 'failed', error, compensations: [] } };
   }
   if (deadLetter) {
     return {
       journal,
+      consumedSignals,
       deadLetter,
       description: { ...base, status: 'dead-lettered', deadLetter: { ...(deadLetter.stepId ? { stepId: deadLetter.stepId } : {}), error: deadLetter.error } },
     };
   }
   const started = records.length > 0 || (root.children?.length ?? 0) > 0;
-  return { journal, description: { ...base, executions: started ? base.executions : 0, status: waiting ? 'waiting' : started ? 'running' : 'pending' } };
+  return { journal, consumedSignals, description: { ...base, executions: started ? base.executions : 0, status: waiting ? 'waiting' : started ? 'running' : 'pending' } };
 }
 
-function isOutcome(value: unknown): value is RunOutcome {
+function isOutcome(value: unknown): value is RunOutcome | MigratedOutcome {
   const status = (value as { status?: unknown } | null)?.status;
-  return status === 'completed' || status === 'failed';
+  return status === 'completed' || status === 'failed' || status === 'migrated';
 }
 
 function inngestError(output: unknown): SerializedError {

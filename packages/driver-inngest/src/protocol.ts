@@ -1,4 +1,4 @@
-import type { JournalEntry, RunOptions, SerializedError } from '@ratchet/core';
+import type { JournalEntry, OpenWait, RunOptions, SeededJournal, SerializedError } from '@ratchet/core';
 
 /**
  * What Ratchet stores on the Inngest server, and under which names. Everything the driver needs to
@@ -34,10 +34,26 @@ export interface DeadlineRecord {
   execution: number;
 }
 
-/** One look into the events the server keeps for a run (signals, redrives): what it found, and when. */
+/**
+ * One look into the events the server keeps for a run (signals, redrives, migration requests): what
+ * it found, and when. `migration` set: the run stops here, in its wait.
+ */
 export interface LookupRecord {
   ratchet: 'lookup';
   event?: { internalId: string; data: Record<string, unknown> };
+  migration?: MigrationRequest;
+  at: number;
+  execution: number;
+}
+
+/**
+ * The output of an effect or `now` step that found a migration request before it ran: the step ran
+ * nothing, and the run ends as migrated. Memoized like any output, so a replay stops there again.
+ */
+export interface MigrationStopRecord {
+  ratchet: 'migration-stop';
+  stepId: string;
+  to: string;
   at: number;
   execution: number;
 }
@@ -54,7 +70,7 @@ export interface AttemptRecord {
   execution: number;
 }
 
-export type RatchetRecord = EntryRecord | DeadLetterRecord | DeadlineRecord | LookupRecord | AttemptRecord;
+export type RatchetRecord = EntryRecord | DeadLetterRecord | DeadlineRecord | LookupRecord | AttemptRecord | MigrationStopRecord;
 
 export function isRatchetRecord(value: unknown): value is RatchetRecord {
   return typeof value === 'object' && value !== null && typeof (value as { ratchet?: unknown }).ratchet === 'string';
@@ -68,10 +84,24 @@ export const eventNames = {
   /** Signals of one run, kept by the server: the buffer that waits read before they block. */
   signal: (app: string, runId: string) => `${app}/signal/${runId}`,
   redrive: (app: string, runId: string) => `${app}/redrive/${runId}`,
+  /** Migration requests of one run: looked up before each step runs and waited on by sleeps. */
+  migrate: (app: string, runId: string) => `${app}/migrate/${runId}`,
 };
+
+/**
+ * The name of the wake-up a migration request also sends on the run's signal events, so a signal
+ * wait (which can wait on one event name only) wakes and looks at the requests. Never delivered.
+ */
+export const migrationWakeName = 'ratchet:migrate';
 
 /** The event id that makes a start idempotent: the server accepts one event per id. */
 export const startEventId = (runId: string) => `ratchet-start:${runId}`;
+
+/**
+ * The id of a run's migration request. The server stores every event it is sent (ids only stop a
+ * second run from starting), so a repeated request is a second stored event: the oldest one's `to` wins.
+ */
+export const migrateEventId = (runId: string) => `ratchet-migrate:${runId}`;
 
 /** A CEL string literal (CEL accepts JSON's double-quoted string syntax). */
 export const celString = (value: string) => JSON.stringify(value);
@@ -83,12 +113,30 @@ export interface StartEventData {
   inputDigest: string;
   seed: string;
   options?: RunOptions;
+  /** The journal this run continues (import, migration, fork): answered before anything runs. */
+  seeded?: SeededJournal;
 }
 
 export interface SignalEventData {
   runId: string;
   name: string;
   payload: unknown;
+  /** A migration request's wake-up (named `migrationWakeName`), not a signal. */
+  wake?: true;
+}
+
+/** Asks the run to stop at its next safe point; the oldest request's `to` wins. */
+export interface MigrationRequest {
+  runId: string;
+  to: string;
+}
+
+/** What the function returns when it stopped for migration; the client adds the pending signals. */
+export interface MigratedOutcome {
+  status: 'migrated';
+  to: string;
+  stoppedAt: number;
+  openWait?: OpenWait;
 }
 
 export interface RedriveEventData {

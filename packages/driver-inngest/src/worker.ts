@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { Inngest, Middleware } from 'inngest';
 import { serve } from 'inngest/node';
-import { ExecutionInterrupt, executeAgent, type AgentDeclaration, type DriverWorker } from '@ratchet/core';
+import { ExecutionInterrupt, JournalPrefixHost, executeAgent, type AgentDeclaration, type DriverWorker } from '@ratchet/core';
 import type { EffectExecutor } from '@ratchet/core/worker';
 import { InngestHost, maxInngestAttempts, type HostLimits, type InngestSteps } from './host.ts';
 import { celString, eventNames, type StartEventData } from './protocol.ts';
@@ -129,6 +129,8 @@ export class InngestWorker implements DriverWorker {
           seed: data.seed,
           attempt: ctx.attempt,
           memoized: (ctx as unknown as { ratchetMemoized?: Record<string, { type: string; data?: unknown }> }).ratchetMemoized ?? {},
+          startEventBytes: Buffer.byteLength(JSON.stringify(ctx.event)),
+          ...(data.seeded ? { seededSignals: data.seeded.signals } : {}),
           steps: ctx.step as unknown as InngestSteps,
           executor: this.#executor,
           api: this.#options.api,
@@ -137,14 +139,18 @@ export class InngestWorker implements DriverWorker {
           recheckMs: this.#options.recheckMs,
           recheckMaxMs: this.#options.recheckMaxMs,
         });
+        // A seeded run answers its first steps from the journal it continues; its own start after them.
+        const seeded = data.seeded;
+        const agentHost = seeded ? new JournalPrefixHost(seeded.entries, host, seeded.openWait ? { openWait: seeded.openWait } : {}) : host;
         try {
           await host.awaitOpenParks();
-          const outcome = await executeAgent(agent, data.input, host, data.options);
+          const outcome = await executeAgent(agent, data.input, agentHost, data.options);
           await host.settle();
           return outcome;
         } catch (error) {
           await host.settle();
           if (ExecutionInterrupt.isInstance(error) && error.reason === 'dead-letter') return host.park(error);
+          if (ExecutionInterrupt.isInstance(error) && error.reason === 'migrate') return host.migrated(error);
           throw error;
         }
       },
