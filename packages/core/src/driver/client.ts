@@ -141,6 +141,12 @@ export class RatchetClient {
    * run id again with the same agent and input is the run already there; otherwise `RunConflictError`.
    */
   async startSeeded(runId: string, agent: string, start: RunStart, seeded: SeededJournal): Promise<RunHandle<unknown>> {
+    seeded.entries.forEach((entry, index) => {
+      if (entry.position !== index) throw new MigrationError(runId, `A seeded journal holds positions 0..n in order; entry ${index} has position ${entry.position}`);
+    });
+    if (seeded.openWait && seeded.openWait.position !== seeded.entries.length) {
+      throw new MigrationError(runId, `A seeded open wait must follow the entries: it is at ${seeded.openWait.position}, the entries end at ${seeded.entries.length}`);
+    }
     const started = await this.#client.startRun({ runId, agent, input: start.input, inputDigest: start.inputDigest, seed: start.seed, ...(start.options ? { options: start.options } : {}), seeded });
     if (!started.created && started.agent !== agent) throw new RunConflictError(runId, `for agent "${started.agent}"`);
     if (!started.created && started.inputDigest !== start.inputDigest) throw new RunConflictError(runId, 'with a different input');
