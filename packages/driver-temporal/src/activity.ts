@@ -30,6 +30,11 @@ export interface RatchetActivities {
  *
  * Both heartbeat while they work, so a killed worker's attempt times out after the heartbeat timeout
  * rather than the (long) start-to-close timeout, and the retry counts as the next attempt.
+ *
+ * An effect's abort signal follows the attempt's cancellation except when the workflow asked for it,
+ * which Ratchet does only for a migration request (a workflow cancelled with Temporal's own tools
+ * asks too): the attempt then runs to its end, so an effect is never cut halfway, and its outcome
+ * is journaled before the run stops.
  */
 export function createActivities(executor: EffectExecutor): RatchetActivities {
   let lastRead: { key: string; run: Promise<RunHistory> } | undefined;
@@ -59,7 +64,7 @@ export function createActivities(executor: EffectExecutor): RatchetActivities {
             stepId: request.stepId,
             idempotencyKey: `${request.runId}:${request.stepId}`,
             attempt,
-            signal: context.cancellationSignal,
+            signal: unlessCancelRequested(context),
           });
           assertPayloadSize('output', request.stepId, result);
           return result;
@@ -70,6 +75,17 @@ export function createActivities(executor: EffectExecutor): RatchetActivities {
     [journalPageActivityName]: (request) =>
       heartbeating(async (context) => journalPage(await readClosedRun(context, request.workflowId, request.runId), request.from)),
   };
+}
+
+/** The attempt's abort signal, without the cancellations the workflow requested (heartbeat timeout, shutdown and others still abort). */
+function unlessCancelRequested(context: Context): AbortSignal {
+  const controller = new AbortController();
+  const forward = () => {
+    if (!context.cancellationDetails?.cancelRequested) controller.abort(context.cancellationSignal.reason);
+  };
+  if (context.cancellationSignal.aborted) forward();
+  else context.cancellationSignal.addEventListener('abort', forward, { once: true });
+  return controller.signal;
 }
 
 async function heartbeating<T>(work: (context: Context) => Promise<T>): Promise<T> {

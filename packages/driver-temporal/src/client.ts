@@ -1,17 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import {
   ResultTimeoutError,
+  RunMigratedError,
   RunNotFoundError,
   terminalStatuses,
   type DriverClient,
   type JournalEntry,
   type RunDescription,
+  type RunStart,
   type RunStatus,
   type StartRunRequest,
 } from '@ratchet/core';
 import { Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type WorkflowExecutionDescription, type WorkflowHandle } from '@temporalio/client';
-import { memoKeys, redriveSignalName, type DeadLetterMemo, type RunArgs } from './contract.ts';
-import { joinChain, readRunHistory, type RunHistory } from './journal.ts';
+import { memoKeys, migrateSignalName, redriveSignalName, type DeadLetterMemo, type MigrateRequest, type RunArgs } from './contract.ts';
+import { joinChain, readRunHistory, runStartOf, type RunHistory } from './journal.ts';
+import { assertRunStartSize } from './payload-limit.ts';
 
 export interface TemporalClientOptions {
   taskQueue: string;
@@ -27,6 +30,10 @@ export interface TemporalClientOptions {
  * A long run is a chain of workflow runs (continue-as-new) under the one workflow id. Signals,
  * descriptions and results address the workflow id, so they reach the chain's latest run; the
  * journal is read from every run of the chain.
+ *
+ * A seeded run carries its `seeded` journal in the workflow's input. A migration request is the
+ * `__ratchet_migrate` signal; the run stops itself at its next safe point and closes as failed with
+ * the `RatchetRunMigrated` type, which reads back as `migrated`.
  */
 export class TemporalClient implements DriverClient {
   readonly #client: Client;
@@ -37,8 +44,15 @@ export class TemporalClient implements DriverClient {
     this.#options = options;
   }
 
+  /** A seeded run's journal travels in the workflow's input: one over Temporal's payload limit is refused here, before anything starts. */
   async startRun(request: StartRunRequest) {
-    const args: RunArgs = { input: request.input, seed: request.seed, ...(request.options ? { options: request.options } : {}) };
+    const args: RunArgs = {
+      input: request.input,
+      seed: request.seed,
+      ...(request.options ? { options: request.options } : {}),
+      ...(request.seeded ? { seeded: request.seeded } : {}),
+    };
+    assertRunStartSize(request.runId, args);
     try {
       await this.#client.workflow.start(request.agent, {
         workflowId: request.runId,
@@ -57,13 +71,47 @@ export class TemporalClient implements DriverClient {
     }
   }
 
+  /**
+   * Temporal refuses a signal to a closed workflow, which stores nothing; like the other engines,
+   * that is not an error, unless the run was migrated: the signal belongs where it went. A signal
+   * that reaches a run as it stops is not lost either: the server refuses to close a workflow with
+   * events it has not seen, so the run stops again with the signal among its pending ones.
+   */
   async signalRun(runId: string, name: string, payload: unknown): Promise<void> {
     try {
       await this.#handle(runId).signal(name, payload);
     } catch (error) {
       if (!(error instanceof WorkflowNotFoundError)) throw error;
-      // Temporal refuses signals to a closed workflow; like the other engines, that is not an error.
-      await this.#describe(runId);
+      const run = await this.describeRun(runId);
+      if (run.status === 'migrated') throw new RunMigratedError(runId, run.migration!.to);
+    }
+  }
+
+  async readRunStart(runId: string): Promise<RunStart> {
+    // The latest run's first event only.
+    const { history } = await this.#client.workflowService
+      .getWorkflowExecutionHistory({ namespace: this.#client.options.namespace, execution: { workflowId: runId }, maximumPageSize: 1 })
+      .catch((error: unknown) => {
+        throw isNotFound(error) ? new RunNotFoundError(runId) : error;
+      });
+    const started = history?.events?.[0]?.workflowExecutionStartedEventAttributes;
+    if (!started) throw new RunNotFoundError(runId);
+    return runStartOf(started);
+  }
+
+  /**
+   * Signals the run to stop at its next safe point (the signal is in history: it outlives any
+   * worker, and the first target wins in the workflow). A run already closed, or parked
+   * dead-lettered, is left as it is.
+   */
+  async requestMigration(runId: string, to: string): Promise<void> {
+    const description = await this.#describe(runId);
+    if (description.status.name !== 'RUNNING' || liveStatus(description) === 'dead-lettered') return;
+    try {
+      await this.#handle(runId).signal(migrateSignalName, { to } satisfies MigrateRequest);
+    } catch (error) {
+      // It closed in between.
+      if (!(error instanceof WorkflowNotFoundError)) throw error;
     }
   }
 
@@ -84,7 +132,6 @@ export class TemporalClient implements DriverClient {
 
   async readJournal(runId: string): Promise<JournalEntry[]> {
     const latest = readRunHistory((await this.#latest(runId)).events);
-    if (latest.previousRuns.length === 0) return latest.entries;
     const earlier = await Promise.all(
       latest.previousRuns.map((temporalRunId) =>
         this.#events(runId, temporalRunId).then(
@@ -199,6 +246,8 @@ function toRunDescription(runId: string, description: WorkflowExecutionDescripti
     run.compensations = history.end.compensations;
   }
   if (history.end?.status === 'dead-lettered') run.deadLetter = { error: history.end.error };
+  if (history.end?.status === 'migrated') run.migration = history.end.migration;
+  if (history.seeded) run.seededSteps = history.seeded.length;
   return run;
 }
 

@@ -1,5 +1,5 @@
 // Runs inside Temporal's workflow sandbox: imports only @temporalio/workflow and @ratchet/core.
-import type { JournalEntry } from '@ratchet/core';
+import type { JournalEntry, PendingSignal } from '@ratchet/core';
 import { makeContinueAsNewFunc, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import {
   journalPageActivityName,
@@ -7,7 +7,6 @@ import {
   type ContinuedRun,
   type JournalPage,
   type JournalPageRequest,
-  type PendingSignal,
   type RunArgs,
   type WorkflowSettings,
 } from './contract.ts';
@@ -39,8 +38,10 @@ export async function loadCarriedJournal(continued: ContinuedRun, settings: Work
 /**
  * Ends this run and starts the next of its chain (same workflow id, so the same Ratchet run) with
  * what the journal does not hold: the input, seed and options, the runs so far, and the signals
- * not consumed yet. Temporal does not carry the memo by itself; the input digest is kept so that a
- * second start with this run id still compares inputs.
+ * not consumed yet. A seeded run's `seeded` goes along unchanged: its entries stay the start of the
+ * journal (the pages this loads hold only the chain's own entries, so they are never carried
+ * twice). Temporal does not carry the memo by itself; the input digest is kept so that a second
+ * start with this run id still compares inputs.
  */
 export function continueRun(args: RunArgs, signals: PendingSignal[]): Promise<never> {
   const info = workflowInfo();

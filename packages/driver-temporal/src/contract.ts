@@ -1,6 +1,6 @@
 // Names and payload shapes shared by the workflow (in the sandbox), the activity (on the worker) and
 // the client (reading history back). Types and constants only, so every side can import it.
-import type { CompensationRecord, EffectTarget, JournalEntry, RetryPolicy, RunOptions, SerializedError, StepKind } from '@ratchet/core';
+import type { CompensationRecord, EffectTarget, JournalEntry, PendingSignal, RetryPolicy, RunOptions, SeededJournal, SerializedError, StepKind } from '@ratchet/core';
 
 /** The one registered activity: every step, tool, completion and compensation runs through it. */
 export const effectActivityName = 'ratchetEffect';
@@ -10,6 +10,14 @@ export const journalPageActivityName = 'ratchetJournalPage';
 
 /** Sent by `redrive`; the parked workflow reschedules the step it stopped at. */
 export const redriveSignalName = '__ratchet_redrive';
+
+/** Sent by `requestMigration` with a `MigrateRequest`; the run stops at its next safe point. */
+export const migrateSignalName = '__ratchet_migrate';
+
+export interface MigrateRequest {
+  /** The driver the run moves to. */
+  to: string;
+}
 
 /** Memo keys the workflow writes (each upsert is a `WorkflowPropertiesModified` event in history). */
 export const memoKeys = {
@@ -30,6 +38,12 @@ export const runFailedType = 'RatchetRunFailed';
  */
 export const runDivergedType = 'RatchetRunDiverged';
 
+/**
+ * `ApplicationFailure.type` of a run that stopped at a safe point because it was asked to migrate;
+ * the one detail is its `MigrationRecord`. It reads back as a `migrated` run.
+ */
+export const runMigratedType = 'RatchetRunMigrated';
+
 /** Temporal's documented code for a nondeterminism error, at the start of its failure message. */
 export const nondeterminismCode = '[TMPRL1100]';
 
@@ -38,6 +52,13 @@ export interface RunArgs {
   input: unknown;
   seed: string;
   options?: RunOptions;
+  /**
+   * Set on a run that continues another run's journal (import, migration, fork). Every run of its
+   * chain keeps it: its entries are the start of the journal, always answered from here. Its
+   * signals and open wait are the first run's to deliver and resume; a continued run finds what
+   * became of them in `continued` and in the journal it carries.
+   */
+  seeded?: SeededJournal;
   /** Set on a run that continues an earlier one of its chain (continue-as-new). */
   continued?: ContinuedRun;
 }
@@ -48,11 +69,6 @@ export interface ContinuedRun {
   runs: string[];
   /** Signals received and not consumed yet, in arrival order. */
   signals: PendingSignal[];
-}
-
-export interface PendingSignal {
-  name: string;
-  payload: unknown;
 }
 
 export interface JournalPageRequest {

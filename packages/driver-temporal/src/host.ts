@@ -9,15 +9,17 @@ import {
   type StepCall,
   deserializeError,
   digest,
+  migrationStop,
   serializeError,
 } from '@ratchet/core';
 import {
+  ActivityCancellationType,
   ActivityFailure,
   ApplicationFailure,
   TimeoutFailure,
   condition,
+  isCancellation,
   proxyActivities,
-  sleep,
   upsertMemo,
   type RetryPolicy as TemporalRetryPolicy,
 } from '@temporalio/workflow';
@@ -31,6 +33,7 @@ import {
   type WorkflowSettings,
 } from './contract.ts';
 import type { HistoryLimit } from './history-limit.ts';
+import type { MigrationRequest } from './migration-request.ts';
 import { assertPayloadSize } from './payload-limit.ts';
 import type { SignalInbox } from './signal-inbox.ts';
 
@@ -47,8 +50,11 @@ type EffectActivities = Record<typeof effectActivityName, (request: EffectReques
  *   run parks here, inside the step, until `redrive` signals it; then the step starts over.
  * - `sleep` is a workflow timer; `waitForSignal` waits on signals buffered since the run started;
  *   `now` is the sandbox's deterministic clock. Each records its journal entry as a memo upsert.
- * - Every step goes through the run's `HistoryLimit`, which stops the run at a step boundary when
- *   its history has grown enough to continue as new.
+ * - Every step goes through the run's `MigrationRequest`, then its `HistoryLimit`: a run asked to
+ *   migrate stops before a step that would run, inside a sleep or signal wait (woken by the
+ *   request; the interrupt carries the wait's deadline), in a retry backoff (the activity is
+ *   cancelled) or parked after its retries ran out; a run whose history has grown enough stops at
+ *   a step boundary to continue as new.
  */
 export class TemporalHost implements DurableHost {
   readonly runId: string;
@@ -61,10 +67,11 @@ export class TemporalHost implements DurableHost {
   readonly #settings: WorkflowSettings;
   readonly #redrives: () => number;
   readonly #limit: HistoryLimit;
+  readonly #migration: MigrationRequest;
 
   constructor(
     run: { runId: string; agent: string; seed: string },
-    deps: { inbox: SignalInbox; settings: WorkflowSettings; redrives: () => number; limit: HistoryLimit },
+    deps: { inbox: SignalInbox; settings: WorkflowSettings; redrives: () => number; limit: HistoryLimit; migration: MigrationRequest },
   ) {
     this.runId = run.runId;
     this.agent = run.agent;
@@ -73,38 +80,53 @@ export class TemporalHost implements DurableHost {
     this.#settings = deps.settings;
     this.#redrives = deps.redrives;
     this.#limit = deps.limit;
+    this.#migration = deps.migration;
   }
 
   effect(call: EffectCall): Promise<EffectResult> {
-    return this.#limit.step(() => this.#effect(call));
+    return this.#step(() => this.#effect(call));
   }
 
   sleep(call: StepCall & { durationMs: number }): Promise<void> {
-    return this.#limit.step(async () => {
+    return this.#step(async () => {
       const startedAt = Date.now();
-      await sleep(call.durationMs, { summary: call.stepId });
+      // A timer (named after the step) raced with the migration request: true if the request came
+      // first. At least 1 ms, as `sleep` has it: `condition` with 0 would wait without a timer.
+      if (await condition(() => this.#migration.requested, Math.max(1, call.durationMs), { summary: call.stepId })) {
+        throw migrationStop({ call, deadline: startedAt + call.durationMs });
+      }
       const firedAt = Date.now();
       record(call, { durationMs: call.durationMs }, { output: { firedAt } }, startedAt);
     });
   }
 
   waitForSignal(call: StepCall & { signal: string; timeoutMs?: number }): Promise<SignalOutcome> {
-    return this.#limit.step(async () => {
+    return this.#step(async () => {
       const startedAt = Date.now();
       const arrived = () => this.#inbox.has(call.signal);
-      const received = call.timeoutMs === undefined ? (await condition(arrived), true) : await condition(arrived, call.timeoutMs);
-      const outcome: SignalOutcome = received ? { received: true, payload: this.#inbox.take(call.signal) } : { received: false };
+      const woken = () => arrived() || this.#migration.requested;
+      const timedOut = call.timeoutMs === undefined ? (await condition(woken), false) : !(await condition(woken, call.timeoutMs));
+      // A signal that arrived with the request is consumed: the step completes, the next one stops.
+      if (!arrived() && !timedOut) {
+        throw migrationStop({ call, deadline: call.timeoutMs === undefined ? undefined : startedAt + call.timeoutMs });
+      }
+      const outcome: SignalOutcome = arrived() ? { received: true, payload: this.#inbox.take(call.signal) } : { received: false };
       record(call, { signal: call.signal, timeoutMs: call.timeoutMs ?? null }, { output: outcome }, startedAt);
       return outcome;
     });
   }
 
   now(call: StepCall): Promise<number> {
-    return this.#limit.step(async () => {
+    return this.#step(async () => {
       const now = Date.now();
       record(call, null, { output: now }, now);
       return now;
     });
+  }
+
+  /** The migration request comes first: a run asked to stop does not continue as new before it stops. */
+  #step<T>(run: () => Promise<T>): Promise<T> {
+    return this.#migration.step(() => this.#limit.step(run));
   }
 
   async #effect(call: EffectCall): Promise<EffectResult> {
@@ -132,11 +154,14 @@ export class TemporalHost implements DurableHost {
         startToCloseTimeout: this.#settings.activityStartToCloseTimeoutMs,
         heartbeatTimeout: this.#settings.activityHeartbeatTimeoutMs,
         retry: toTemporalRetryPolicy(call.retry),
+        // A migration request cancels the activity; a running attempt's outcome still comes back.
+        cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
       });
       try {
-        return await activities[effectActivityName](request);
+        return await this.#migration.cancelOnRequest(() => activities[effectActivityName](request));
       } catch (error) {
-        if (!(error instanceof ActivityFailure)) throw error;
+        // A cancellation the migration request did not make (the workflow itself was cancelled) ends the step as before.
+        if (!(error instanceof ActivityFailure) || (isCancellation(error) && !this.#migration.requested)) throw error;
         const failure = fromActivityFailure(error, call.stepId);
         if (failure.terminal) throw deserializeError(failure.error);
         await this.#parkUntilRedriven({ stepId: call.stepId, error: failure.error });
@@ -144,11 +169,19 @@ export class TemporalHost implements DurableHost {
     }
   }
 
+  /**
+   * Parks the run inside the step until `redrive` signals it. A migration request is a safe point
+   * here too (the step has no entry; the engine the run moves to starts it afresh): it stops the
+   * run instead of parking it, or wakes a parked one and stops it.
+   */
   async #parkUntilRedriven(deadLetter: DeadLetterMemo): Promise<void> {
-    const seen = this.#redrives();
-    upsertMemo({ [memoKeys.deadLetter]: deadLetter });
-    await condition(() => this.#redrives() > seen);
-    upsertMemo({ [memoKeys.deadLetter]: null });
+    if (!this.#migration.requested) {
+      const seen = this.#redrives();
+      upsertMemo({ [memoKeys.deadLetter]: deadLetter });
+      await condition(() => this.#redrives() > seen || this.#migration.requested);
+      upsertMemo({ [memoKeys.deadLetter]: null });
+    }
+    if (this.#migration.requested) throw migrationStop();
   }
 }
 

@@ -4,6 +4,8 @@ import {
   serializeError,
   withCompletionMetadata,
   type JournalEntry,
+  type MigrationRecord,
+  type RunStart,
   type SerializedError,
 } from '@ratchet/core';
 import { defaultPayloadConverter } from '@temporalio/common';
@@ -16,6 +18,7 @@ import {
   nondeterminismCode,
   runDivergedType,
   runFailedType,
+  runMigratedType,
   type EffectRequest,
   type EffectResponse,
   type JournalPage,
@@ -27,16 +30,20 @@ import {
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 type Payload = temporal.api.common.v1.IPayload;
 type Failure = temporal.api.failure.v1.IFailure;
+type StartedAttributes = temporal.api.history.v1.IWorkflowExecutionStartedEventAttributes;
 
 /** How a run's workflow ended, read from its closing event. */
 export type RunEnd =
   | { status: 'completed'; output: unknown }
   | { status: 'failed'; error: SerializedError; compensations: RunFailureDetails['compensations'] }
-  | { status: 'dead-lettered'; error: SerializedError };
+  | { status: 'dead-lettered'; error: SerializedError }
+  | { status: 'migrated'; migration: MigrationRecord };
 
 export interface RunHistory {
   /** The entries this workflow run produced itself. */
   entries: JournalEntry[];
+  /** A seeded run's `seeded.entries` (the start of its journal, as given), from this run's input. */
+  seeded?: JournalEntry[];
   /**
    * A continued run's journal of the earlier runs of its chain, as it loaded them (without their
    * input); empty for a chain's first run.
@@ -75,6 +82,7 @@ export function readRunHistory(events: readonly HistoryEvent[]): RunHistory {
   const pages = new Set<number>();
   const started = new Map<number, { attempt: number; at: number }>();
   let previousRuns: string[] = [];
+  let seeded: JournalEntry[] | undefined;
   let before = { executions: 0, createdAt: tsToMs(events[0]?.eventTime) };
   let executions = 0;
   let end: RunEnd | undefined;
@@ -86,6 +94,7 @@ export function readRunHistory(events: readonly HistoryEvent[]): RunHistory {
     if (event.workflowExecutionStartedEventAttributes) {
       const args = decode<RunArgs | undefined>(event.workflowExecutionStartedEventAttributes.input?.payloads?.[0]);
       previousRuns = args?.continued?.runs ?? [];
+      seeded = args?.seeded?.entries;
     } else if (event.workflowTaskCompletedEventAttributes) {
       executions += 1;
       taskNumber.set(id, executions);
@@ -123,7 +132,7 @@ export function readRunHistory(events: readonly HistoryEvent[]): RunHistory {
     } else if (event.workflowExecutionCompletedEventAttributes) {
       end = { status: 'completed', output: decode(event.workflowExecutionCompletedEventAttributes.result?.payloads?.[0]) ?? null };
     } else if (event.workflowExecutionFailedEventAttributes) {
-      end = failedEnd(event.workflowExecutionFailedEventAttributes.failure ?? {}, [...carried, ...entries], scheduled);
+      end = failedEnd(event.workflowExecutionFailedEventAttributes.failure ?? {}, [...(seeded ?? []), ...carried, ...entries], scheduled);
     } else if (event.workflowExecutionTerminatedEventAttributes) {
       end = stoppedEnd('terminated', `The workflow was terminated: ${event.workflowExecutionTerminatedEventAttributes.reason ?? 'no reason given'}`);
     } else if (event.workflowExecutionCanceledEventAttributes) {
@@ -136,6 +145,7 @@ export function readRunHistory(events: readonly HistoryEvent[]): RunHistory {
   for (const entry of entries) entry.execution += before.executions;
   return {
     entries,
+    ...(seeded ? { seeded } : {}),
     carried,
     previousRuns,
     executions: before.executions + executions,
@@ -146,15 +156,35 @@ export function readRunHistory(events: readonly HistoryEvent[]): RunHistory {
 }
 
 /**
- * The whole journal of a run that continued as new, from the histories of its workflow runs, oldest
- * first (the latest last). Each run's own entries are read in full; an earlier run whose history is
- * gone (past the namespace's retention) is answered by the journal the latest run carried, which
- * lacks only the inputs.
+ * The whole journal of a run, from the histories of its workflow runs (more than one when it
+ * continued as new), oldest first (the latest last): a seeded run's `seeded.entries` first, as
+ * given, then the chain's own. Each run's own entries are read in full; an earlier run whose
+ * history is gone (past the namespace's retention) is answered by the journal the latest run
+ * carried, which lacks only the inputs. The seeded entries are read from the latest run's input
+ * only (every run of the chain holds the same ones, and no run's pages or entries hold them), so
+ * they come once.
  */
 export function joinChain(runs: readonly (RunHistory | undefined)[]): JournalEntry[] {
-  const byPosition = new Map(runs.at(-1)!.carried.map((entry) => [entry.position, entry]));
+  const latest = runs.at(-1)!;
+  const byPosition = new Map([...(latest.seeded ?? []), ...latest.carried].map((entry) => [entry.position, entry]));
   for (const run of runs) for (const entry of run?.entries ?? []) byPosition.set(entry.position, entry);
   return [...byPosition.values()].sort((a, b) => a.position - b.position);
+}
+
+/**
+ * How the run was started, from the `WorkflowExecutionStarted` event of any run of its chain: each
+ * continued run (and a run reset by a redrive) gets the same input, seed and options, and its memo
+ * the same input digest. So the latest run answers as the first would, and its history outlasts the
+ * earlier runs' (the namespace's retention deletes closed runs first).
+ */
+export function runStartOf(started: StartedAttributes): RunStart {
+  const args = decode<RunArgs>(started.input?.payloads?.[0]);
+  return {
+    input: args.input,
+    inputDigest: decode<string | undefined>(started.memo?.fields?.[memoKeys.inputDigest]) ?? '',
+    seed: args.seed,
+    ...(args.options ? { options: args.options } : {}),
+  };
 }
 
 /** Half of the 512 KB over which Temporal warns about a payload (it refuses one over 2 MB). */
@@ -231,6 +261,9 @@ function failedEnd(failure: Failure, entries: JournalEntry[], scheduled: Map<num
     return { status: 'dead-lettered', error: serializeError(toNonDeterminismError(message, entries, scheduled)) };
   }
   const info = failure.applicationFailureInfo;
+  if (info?.type === runMigratedType) {
+    return { status: 'migrated', migration: decode<MigrationRecord>(info.details?.payloads?.[0]) };
+  }
   if (info?.type === runDivergedType) {
     return { status: 'dead-lettered', error: decode<SerializedError>(info.details?.payloads?.[0]) };
   }

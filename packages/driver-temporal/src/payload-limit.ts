@@ -10,11 +10,23 @@ export const maxPayloadBytes = 2 * 1024 * 1024;
  * task over and over. Deterministic: the same value always gives the same answer on replay.
  */
 export function assertPayloadSize(what: 'input' | 'output', stepId: string, value: unknown): void {
+  assertFits(value, (bytes) => `The ${what} of step "${stepId}" is ${bytes} bytes`, { stepId, what });
+}
+
+/**
+ * The same check for a run's workflow input (its input, options and a seeded journal), before the
+ * run is started: Temporal would refuse the start, or a continue-as-new of the run later.
+ */
+export function assertRunStartSize(runId: string, args: unknown): void {
+  assertFits(args, (bytes) => `The start of run "${runId}" (its input, options and seeded journal) is ${bytes} bytes`, { runId, what: 'start' });
+}
+
+function assertFits(value: unknown, described: (bytes: number) => string, data: Record<string, unknown>): void {
   const bytes = new TextEncoder().encode(JSON.stringify(value) ?? '').length;
   if (bytes <= maxPayloadBytes) return;
   throw new RatchetError(
     'payload-too-large',
-    `The ${what} of step "${stepId}" is ${bytes} bytes, over Temporal's payload limit of ${maxPayloadBytes} bytes (2 MB): store large data elsewhere and pass a reference`,
-    { data: { stepId, what, bytes, limit: maxPayloadBytes } },
+    `${described(bytes)}, over Temporal's payload limit of ${maxPayloadBytes} bytes (2 MB): store large data elsewhere and pass a reference`,
+    { data: { ...data, bytes, limit: maxPayloadBytes } },
   );
 }

@@ -1,16 +1,17 @@
-import type { PendingSignal } from './contract.ts';
+import type { PendingSignal } from '@ratchet/core';
 
 /**
  * Signals a run has received and not yet consumed, in arrival order. It lives in workflow state,
  * so a signal sent before the agent waits for it (or while no worker runs) is kept: Temporal
- * replays the signal events into it on every replay. When the run continues as new, what is left
- * is carried into the next run, which starts its inbox with it.
+ * replays the signal events into it on every replay. It starts with the signals received before
+ * this workflow run began: those carried from the run it continues as new, or a seeded run's
+ * `seeded.signals`. What is left when the run continues as new or migrates is handed on.
  */
 export class SignalInbox {
   readonly #signals: PendingSignal[];
 
-  constructor(carried: readonly PendingSignal[] = []) {
-    this.#signals = [...carried];
+  constructor(earlier: readonly PendingSignal[] = []) {
+    this.#signals = [...earlier];
   }
 
   push(name: string, payload: unknown): void {

@@ -18,7 +18,7 @@ export function testDriverOptions(server: TemporalServer, overrides: TemporalDri
   return {
     address: server.address,
     taskQueue: 'ratchet-test',
-    agentModules: ['./fixtures/agents.ts', './fixtures/long-agents.ts'].map((path) => fileURLToPath(new URL(path, import.meta.url))),
+    agentModules: ['./fixtures/agents.ts', './fixtures/long-agents.ts', './fixtures/migration-agents.ts'].map((path) => fileURLToPath(new URL(path, import.meta.url))),
     activityHeartbeatTimeoutMs: 1_000,
     stickyQueueScheduleToStartTimeoutMs: 1_000,
     pollIntervalMs: 20,
