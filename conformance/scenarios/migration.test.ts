@@ -101,11 +101,14 @@ for (const from of drivers) {
       it('stops a run at a step boundary while it runs steps, and the target runs the rest once', async () => {
         const [a, b] = [engine(from.name), engine(to.name)];
         const runId = `mv-steps-${from.name}-${to.name}`;
+        // The request is made while step 2 is in flight: the world holds its answer until the request is in.
         const requested = new Promise<void>((resolve, reject) => {
           const off = world.on('effect', (effect) => {
             if (effect.idempotencyKey !== `${runId}:step:advance#2`) return;
             off();
-            a.client.requestMigration(runId, to.name).then(resolve, reject);
+            const request = a.client.requestMigration(runId, to.name);
+            request.then(resolve, reject);
+            return request;
           });
         });
         await a.client.start(travellerAgent, { topic: runId, steps: 8, wait: 'none' }, { runId });

@@ -31,6 +31,10 @@ const redriveSettleMs = 30_000;
 // What the SDK adds to an event it sends (`ts`, `meta`), kept free under the server's event size limit.
 const sdkEventFieldsBytes = 1_024;
 
+
+/** How long `requestMigration` waits for the server to show the request it sent. */
+const requestVisibleWithinMs = 10_000;
+
 /**
  * The Inngest driver's client. A run is found by its start event (named after the run id), its
  * Inngest run through that event, and its state and journal in the run's trace: all the server's
@@ -121,10 +125,17 @@ export class InngestClient implements DriverClient {
     if (terminalStatuses.has(description.status)) return;
     const request: MigrationRequest = { runId, to };
     const wake: SignalEventData = { runId, name: migrationWakeName, payload: null, wake: true };
+    const name = eventNames.migrate(this.#app, runId);
     await this.#inngest.send([
-      { name: eventNames.migrate(this.#app, runId), id: migrateEventId(runId), data: request },
+      { name, id: migrateEventId(runId), data: request },
       { name: eventNames.signal(this.#app, runId), data: wake },
     ]);
+    // The server stores a sent event a moment later: wait until steps can see it, so a run does not
+    // run on past the step boundaries after the request returned.
+    for (const deadline = Date.now() + requestVisibleWithinMs; (await this.#api.listEvents(name)).length === 0; ) {
+      if (Date.now() > deadline) throw new Error(`The migration request for run "${runId}" was sent but is not visible on the Inngest server after ${requestVisibleWithinMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
   }
 
   async describeRun(runId: string): Promise<RunDescription> {

@@ -105,6 +105,20 @@ describe('world service', () => {
     assert.deepEqual(seen, [{ id: first.id, recorded: true }]);
   });
 
+  test('a listener that returns a promise holds the answer until it settles', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const unsubscribe = world.on('effect', () => held);
+    let answered = false;
+    const posting = postEffect(world.url, { type: 'email.sent', payload: {} }, 'k-held').then((receipt) => ((answered = true), receipt));
+    while (world.effects.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(answered, false, 'applied, and the answer waits');
+    release();
+    assert.equal((await posting).duplicate, false);
+    unsubscribe();
+  });
+
   test('reset forgets effects, attempts, keys and injected failures; ids are never reused', async () => {
     const before = await postEffect(world.url, { type: 'email.sent', payload: {} }, 'k');
     world.failNext(5);

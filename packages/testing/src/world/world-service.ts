@@ -26,14 +26,16 @@ export interface WorldService {
   duplicates(): number;
   /**
    * Calls `listener` synchronously after an effect is applied and before its HTTP answer is
-   * written, so a test can SIGKILL the worker in the "applied but not journaled" window.
-   * A listener that throws fails the test run (the error is rethrown asynchronously); the answer
-   * is still written. Returns an unsubscribe function.
+   * written, so a test can SIGKILL the worker in the "applied but not journaled" window. A listener
+   * that returns a promise holds the answer until it settles: the step stays in flight while the
+   * test does something (asks the run to migrate, say). A listener that throws or rejects fails the
+   * test run (the error is rethrown asynchronously); the answer is still written. Returns an
+   * unsubscribe function.
    *
    * @example
    * await killWhen((l) => world.on('effect', l), (e) => e.type === 'email.sent', worker);
    */
-  on(event: 'effect', listener: (effect: AppliedEffect) => void): () => void;
+  on(event: 'effect', listener: (effect: AppliedEffect) => void | Promise<unknown>): () => void;
   /**
    * The next `count` well-formed POSTs fail with `status` (default 500) without being applied or
    * consulting the idempotency record, as if the world were down. For retry tests.
@@ -51,7 +53,7 @@ export async function startWorldService(options: { port?: number; host?: string 
   const effects: AppliedEffect[] = [];
   const attempts: EffectAttempt[] = [];
   const receiptsByKey = new Map<string, EffectReceipt>();
-  const listeners = new Set<(effect: AppliedEffect) => void>();
+  const listeners = new Set<(effect: AppliedEffect) => void | Promise<unknown>>();
   let nextId = 1;
   let injectedFailures: { remaining: number; status: number } = { remaining: 0, status: 500 };
 
@@ -81,21 +83,28 @@ export async function startWorldService(options: { port?: number; host?: string 
     effects.push(effect);
     receiptsByKey.set(key, { id: effect.id, type: effect.type, duplicate: false });
     attempts.push({ idempotencyKey: key, type, duplicate: false, status: 201, at });
-    notify(effect);
-    sendJson(response, 201, { id: effect.id, type: effect.type, duplicate: false });
+    const answer = () => sendJson(response, 201, { id: effect.id, type: effect.type, duplicate: false });
+    const holds = notify(effect);
+    if (holds.length === 0) answer();
+    else void Promise.allSettled(holds).then(answer);
   }
 
-  function notify(effect: AppliedEffect): void {
+  /** Calls every listener; returns the promises of those that hold the answer. */
+  function notify(effect: AppliedEffect): Promise<unknown>[] {
+    const holds: Promise<unknown>[] = [];
+    // Rethrown outside the request so the test run sees it and the answer still goes out.
+    const rethrow = (error: unknown) => queueMicrotask(() => {
+      throw error;
+    });
     for (const listener of [...listeners]) {
       try {
-        listener(effect);
+        const held = listener(effect);
+        if (held instanceof Promise) holds.push(held.catch(rethrow));
       } catch (error) {
-        // Rethrown outside the request so the test run sees it and the answer still goes out.
-        queueMicrotask(() => {
-          throw error;
-        });
+        rethrow(error);
       }
     }
+    return holds;
   }
 
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
