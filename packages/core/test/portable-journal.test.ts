@@ -36,6 +36,17 @@ describe('portable journal', () => {
     assert.deepEqual(journal.migration, { to: 'temporal', stoppedAt: 5 });
   });
 
+  it('hands over a migrated run\'s entries up to the first gap, and its open wait only if it follows them', () => {
+    const withGap = [entries[0]!, entries[1]!, { ...entries[2]!, position: 3, stepId: 'tool:reserve#2' }];
+    const journal = buildPortableJournal(run, start, withGap);
+    assert.deepEqual(journal.entries.map((entry) => entry.stepId), ['prompt:note#1', 'llm:draft#1']);
+    assert.equal(journal.openWait, undefined, 'the wait at 3 no longer follows the entries');
+    assert.deepEqual(parsePortableJournal(formatPortableJournal(journal)), journal);
+    const live = buildPortableJournal({ ...run, status: 'running' }, start, withGap);
+    assert.equal(live.entries.length, 3, 'a live run is exported as it is');
+    assert.equal(parsePortableJournal(formatPortableJournal(live)).entries.length, 3);
+  });
+
   it('is the same document every time for the same run, and reads back whole', () => {
     assert.equal(formatPortableJournal(document()), formatPortableJournal(document()));
     assert.deepEqual(parsePortableJournal(formatPortableJournal(document())), document());
@@ -60,7 +71,9 @@ describe('portable journal', () => {
     const dropped = { ...document(), entries: document().entries.slice(0, 2) };
     refused(JSON.stringify(dropped), 'truncated', /holds 2 of its 3 entries/);
     const gap = { ...document(), entries: [document().entries[0], document().entries[2]], entryCount: 2 };
-    refused(JSON.stringify(gap), 'truncated', /entry 1 has position 2/);
+    refused(JSON.stringify(gap), 'truncated', /a migrated run hands over positions 0\.\.n, and an entry is missing/);
+    const disordered = { ...document(), entries: [document().entries[1], document().entries[0]], entryCount: 2 };
+    refused(JSON.stringify(disordered), 'malformed', /entry 1 has position 0, not after 1/);
   });
 
   it('refuses a newer format version, naming both versions', () => {

@@ -113,7 +113,12 @@ export type PortableJournal = z.output<typeof portableJournalSchema>;
 
 /** Builds the document for a run from what its driver reads back. Deterministic: the same run gives the same document. */
 export function buildPortableJournal(run: RunDescription, start: RunStart, journal: readonly JournalEntry[]): PortableJournal {
-  const entries = JSON.parse(JSON.stringify(journal)) as JournalEntry[];
+  const all = JSON.parse(JSON.stringify(journal)) as JournalEntry[];
+  // What a migrated run hands over is what the run continuing it can answer: the entries up to the
+  // first gap (a step beside one still in flight, in a `Promise.all`, may have been journaled first).
+  // The steps past it run again there, under the same idempotency keys.
+  const entries = run.status === 'migrated' ? contiguousPrefix(all) : all;
+  const openWait = run.migration?.openWait?.position === entries.length ? run.migration.openWait : undefined;
   const used = journalUsage(entries);
   const body: Omit<PortableJournal, 'digest'> = {
     format: journalFormat,
@@ -136,7 +141,7 @@ export function buildPortableJournal(run: RunDescription, start: RunStart, journ
       .map((entry) => ({ stepId: entry.stepId, name: entry.name, version: String((entry.output as { version: string }).version) })),
     budget: { ...(start.options?.budget ? { override: start.options.budget } : {}), used },
     signals: run.migration?.signals ?? [],
-    ...(run.migration?.openWait ? { openWait: run.migration.openWait } : {}),
+    ...(openWait ? { openWait } : {}),
     compensations: compensationStack(entries),
     ...(run.migration ? { migration: { to: run.migration.to, stoppedAt: run.migration.stoppedAt } } : {}),
   };
@@ -171,8 +176,12 @@ export function parsePortableJournal(document: string | unknown): PortableJourna
     throw new JournalDocumentError('truncated', `it holds ${journal.entries.length} of its ${journal.entryCount} entries`);
   }
   journal.entries.forEach((entry, index) => {
-    if (entry.position !== index) throw new JournalDocumentError('truncated', `entry ${index} has position ${entry.position}: an entry is missing`);
+    const previous = journal.entries[index - 1]?.position ?? -1;
+    if (entry.position <= previous) throw new JournalDocumentError('malformed', `entry ${index} has position ${entry.position}, not after ${previous}: entries go in position order`);
   });
+  if (journal.run.status === 'migrated' && contiguousPrefix(journal.entries as JournalEntry[]).length !== journal.entries.length) {
+    throw new JournalDocumentError('truncated', 'a migrated run hands over positions 0..n, and an entry is missing');
+  }
   const { digest: claimed, ...body } = journal;
   if (digest(body) !== claimed || structureDigest(journal.entries as JournalEntry[]) !== journal.structure) {
     throw new JournalDocumentError('tampered', 'its digest does not match its content: it was changed after it was exported');
@@ -194,6 +203,12 @@ export function seededJournalOf(journal: PortableJournal, options: { entries?: n
     signals: whole ? (journal.signals as PendingSignal[]) : [],
     ...(whole && journal.openWait ? { openWait: journal.openWait as OpenWait } : {}),
   };
+}
+
+/** The entries at positions 0, 1, 2, … up to the first one missing: what a run continuing them can answer. */
+export function contiguousPrefix<E extends { position: number }>(entries: readonly E[]): E[] {
+  const end = entries.findIndex((entry, index) => entry.position !== index);
+  return end === -1 ? [...entries] : entries.slice(0, end);
 }
 
 export function structureDigest(entries: readonly JournalEntry[]): string {

@@ -1,6 +1,7 @@
 import type { RatchetClient, RunHandle } from '../driver/client.ts';
 import { MigrationError } from '../errors/migration-errors.ts';
 import type { JournalEntry } from '../journal/journal-entry.ts';
+import { contiguousPrefix } from '../journal/portable-journal.ts';
 
 export interface ForkOptions {
   /** The first step the fork runs itself: a step id (`llm:draft#1`) or a position. Earlier steps are answered from the source's journal. */
@@ -33,7 +34,8 @@ export interface ForkResult {
  */
 export async function forkRun(source: RatchetClient, runId: string, options: ForkOptions): Promise<ForkResult> {
   const journal = await source.export(runId);
-  const entries = journal.entries as JournalEntry[];
+  // A live run's journal may have a gap (a step beside one in flight): a fork can start at most there.
+  const entries = contiguousPrefix(journal.entries as JournalEntry[]);
   const at = typeof options.at === 'number' ? options.at : entries.findIndex((entry) => entry.stepId === options.at);
   if (at < 0 || at > entries.length || !Number.isInteger(at)) {
     const steps = entries.map((entry) => entry.stepId);
