@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { forkRun, formatPortableJournal, migrateRun, type RatchetClient } from '@ratchet/core';
+import { forkRun, formatPortableJournal, migrateRun, RatchetError, type RatchetClient } from '@ratchet/core';
 import { startProgress } from './progress.ts';
 
 export interface CommandContext {
@@ -30,7 +30,7 @@ export function addMovingCommands(program: Command, context: CommandContext): vo
     .description('continue an exported run here, under its run id: its journaled steps are not run again ("-" reads stdin)')
     .option('--driver <name>', 'import into this driver of the config instead of the configured one')
     .action(withClient(async (client, file: string) => {
-      const text = readFileSync(file === '-' ? 0 : file, 'utf8');
+      const text = readDocument(file);
       const handle = await client.import(text);
       const run = await client.describe(handle.runId);
       return json()
@@ -78,4 +78,13 @@ export function addMovingCommands(program: Command, context: CommandContext): vo
         if (into !== source) await into.close();
       }
     }));
+}
+
+/** The document's text from a file or stdin (`-`); a file that cannot be read is a usage error, not a crash. */
+function readDocument(file: string): string {
+  try {
+    return readFileSync(file === '-' ? 0 : file, 'utf8');
+  } catch (error) {
+    throw new RatchetError('usage', `Cannot read the journal document ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
 }

@@ -107,6 +107,7 @@ export async function runCli(argv: string[], io = defaultIo): Promise<number> {
       if (error.kind === 'run-not-found') return exitCodes.runNotFound;
       if (error.kind === 'config') return exitCodes.config;
       if (error.kind === 'journal-document') return exitCodes.invalidDocument;
+      if (error.kind === 'usage') return exitCodes.usage;
       if (error.kind === 'run-migrated') return exitCodes.runMigrated;
       return exitCodes.failed;
     }

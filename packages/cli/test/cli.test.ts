@@ -82,6 +82,9 @@ describe('ratchet CLI', () => {
     const cut = join(dir, 'cut.json');
     writeFileSync(cut, readFileSync(file, 'utf8').slice(0, 200));
     assert.match(ratchet('import', cut).stderr, /Journal document refused \(truncated\)/);
+    const missing = ratchet('import', join(dir, 'nowhere.json'));
+    assert.equal(missing.status, exitCodes.usage);
+    assert.match(missing.stderr, /Cannot read the journal document .*nowhere\.json: ENOENT/);
   });
 
   it('imports an exported run into another database once', () => {
