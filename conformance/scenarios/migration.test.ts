@@ -83,7 +83,8 @@ for (const from of drivers) {
         const runId = `mv-sleep-${from.name}-${to.name}`;
         await a.client.start(travellerAgent, { topic: runId, wait: 'sleep' }, { runId });
         await a.waitUntilWaiting(runId);
-        // 1.5 s into the 4 s sleep: a sleep started afresh on the target would end 1.5 s past the deadline.
+        // 1.5 s (or more) into the 8 s sleep: one started afresh on the target would end that much past the deadline.
+        // 8 s leaves room for an engine that reports "waiting" late under load.
         await new Promise((resolve) => setTimeout(resolve, 1_500));
         const moved = await migrateRun(a.client, b.client, runId);
         const wait = moved.journal.openWait;
@@ -92,9 +93,9 @@ for (const from of drivers) {
         await b.client.result(runId, { timeoutMs: 120_000 });
         const journal = await b.client.journal(runId);
         const summary = journal.find((entry) => entry.stepId === 'llm:summary#1')!;
-        // A fresh 4 s sleep would start the summary at least 4 s after the migration.
+        // A fresh 8 s sleep would start the summary at least 8 s after the migration.
         assert.ok(summary.startedAt >= wait!.deadline! - 50, `the sleep did not end early (${summary.startedAt} vs deadline ${wait!.deadline})`);
-        assert.ok(summary.startedAt < moved.journal.migration!.stoppedAt + 4_000, 'the sleep was not started again on the target');
+        assert.ok(summary.startedAt < moved.journal.migration!.stoppedAt + 8_000, 'the sleep was not started again on the target');
         assert.deepEqual(effectTypes(runId), ['reserve', 'ship']);
       });
 
