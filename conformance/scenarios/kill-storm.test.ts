@@ -29,12 +29,11 @@ for (const driver of selectedDrivers()) {
         const applied = s.effectsOf(runId);
         assert.deepEqual(applied.map((e) => (e.payload as { n: number }).n), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], `kill at step ${k}`);
         assert.deepEqual(output.receipts, applied.map((e) => e.id));
-        // Only the killed step is sent again, and answered from the record. It may be sent more than once
-        // more: with the tests' 1 s heartbeat timeout, a loaded machine can time out the replacement's
-        // attempt too (seen once on Temporal in a full conformance run); nothing is applied twice either way.
-        const resent = s.attemptsOf(runId).filter((a) => a.duplicate);
-        assert.ok(resent.length >= 1, `step ${k} was sent again`);
-        assert.deepEqual([...new Set(resent.map((a) => a.idempotencyKey))], [`${runId}:step:advance#${k}`], `only step ${k} was sent again, and answered from the record`);
+        // The killed step is sent again and answered from the record (nothing is applied twice: above).
+        // Other steps may be resent too: with the tests' 1 s heartbeat timeout a loaded machine can time
+        // out a live attempt (seen on Temporal in full runs); the world answers those from the record too.
+        const resent = s.attemptsOf(runId).filter((a) => a.duplicate).map((a) => a.idempotencyKey);
+        assert.ok(resent.includes(`${runId}:step:advance#${k}`), `step ${k} was sent again and answered from the record`);
         await stopAll();
       }
     });
