@@ -7,7 +7,11 @@ import { ConfigError, type AgentDeclaration } from '@ratchet/core';
 import { DefaultLogger, bundleWorkflowCode } from '@temporalio/worker';
 import type { WorkflowSettings } from './contract.ts';
 
-const workflowModule = fileURLToPath(new URL('./workflow.ts', import.meta.url));
+// This package runs from its TypeScript sources inside the Ratchet repo (the `@ratchet/source`
+// export condition) and from dist/ when installed; the bundle takes the workflow module and the
+// Ratchet packages from the same place as the worker, so it never mixes the two.
+const fromSource = import.meta.url.endsWith('.ts');
+const workflowModule = fileURLToPath(new URL(fromSource ? './workflow.ts' : './workflow.js', import.meta.url));
 // The generated entry lives in the cache, outside any package: the SDK's own entrypoint imports
 // `@temporalio/workflow`, so webpack must also look where this package finds it.
 const sdkModulesDir = dirname(dirname(dirname(fileURLToPath(import.meta.resolve('@temporalio/workflow/package.json')))));
@@ -106,7 +110,15 @@ async function bundle(entryPath: string): Promise<{ code: string }> {
     return await bundleWorkflowCode({
       workflowsPath: entryPath,
       logger: new DefaultLogger('WARN', (entry) => reports.push(entry.message)),
-      webpackConfigHook: (config) => ({ ...config, resolve: { ...config.resolve, modules: [...(config.resolve?.modules ?? ['node_modules']), sdkModulesDir] } }),
+      webpackConfigHook: (config) => ({
+        ...config,
+        resolve: {
+          ...config.resolve,
+          modules: [...(config.resolve?.modules ?? ['node_modules']), sdkModulesDir],
+          // webpack's defaults, with the sources' condition first (setting the list drops the defaults).
+          ...(fromSource ? { conditionNames: ['@ratchet/source', 'import', 'require', 'module', 'webpack', 'development', 'browser'] } : {}),
+        },
+      }),
     });
   } catch (error) {
     const errors = reports.flatMap((report) => report.match(/ERROR in [^\n]*\n[^\n]*/g) ?? []);
