@@ -4,6 +4,7 @@ import { createDriverFromConfig, loadConfig } from '@ratchet/core/config';
 import { exitCodes } from './exit-codes.ts';
 import { formatRun, formatRuns } from './format-run.ts';
 import { formatTimeline } from './format-timeline.ts';
+import { addInitCommand } from './init-command.ts';
 import { addMovingCommands } from './moving-commands.ts';
 
 interface GlobalOptions {
@@ -17,7 +18,7 @@ interface GlobalOptions {
  */
 export function createProgram(io: { out: (text: string) => void; err: (text: string) => void } = defaultIo): Command {
   const program = new Command('ratchet')
-    .description('Inspect and steer durable agent runs on any Ratchet driver')
+    .description('Scaffold a project, inspect and steer durable agent runs on any Ratchet driver')
     .addOption(new Option('-c, --config <path>', 'the config file').default('ratchet.config.ts').env('RATCHET_CONFIG'))
     .option('--json', 'print JSON for scripts', false)
     .showHelpAfterError()
@@ -90,6 +91,7 @@ export function createProgram(io: { out: (text: string) => void; err: (text: str
     }));
 
   addMovingCommands(program, { withClient, json, connect: (driver) => connect(program.opts<GlobalOptions>().config, driver) });
+  addInitCommand(program, { out: io.out, json });
 
   return program;
 }
@@ -97,6 +99,9 @@ export function createProgram(io: { out: (text: string) => void; err: (text: str
 /** Runs the program and turns Ratchet errors into a message and an exit code, never a stack trace. */
 export async function runCli(argv: string[], io = defaultIo): Promise<number> {
   const program = createProgram(io).exitOverride();
+  // Subcommands copy settings when they are created, so each needs its own override: otherwise a
+  // bad option of a subcommand (an unknown `init --driver`) exits 1 from inside commander, not 2.
+  for (const command of program.commands) command.exitOverride();
   try {
     await program.parseAsync(argv, { from: 'user' });
     return exitCodes.ok;
