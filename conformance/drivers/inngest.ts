@@ -1,4 +1,4 @@
-import { createServer } from 'node:net';
+import getPort from 'get-port';
 import { execFileSync } from 'node:child_process';
 import { startInngestServer } from '@ratchet/driver-inngest';
 import type { DriverUnderTest } from '../harness/driver-under-test.ts';
@@ -17,7 +17,7 @@ import type { DriverUnderTest } from '../harness/driver-under-test.ts';
 export const inngest: DriverUnderTest = {
   name: 'inngest',
   async start() {
-    const [server, servePort] = await Promise.all([startInngestServer({ retryIntervalSeconds: 1, tickMs: 10 }), freePort()]);
+    const [server, servePort] = await Promise.all([startInngestServer({ retryIntervalSeconds: 1, tickMs: 10 }), getPort({ host: '127.0.0.1' })]);
     return {
       driverOptions: {
         baseUrl: server.baseUrl,
@@ -37,14 +37,3 @@ export const inngest: DriverUnderTest = {
     return `inngest ${execFileSync(binary, ['version'], { encoding: 'utf8' }).trim()} (self-hosted start, redis ${redis})`;
   },
 };
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}

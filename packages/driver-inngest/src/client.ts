@@ -1,7 +1,9 @@
 import type { Inngest } from 'inngest';
 import {
+  PayloadTooLargeError,
   RatchetError,
-  ResultTimeoutError,
+  jsonByteLength,
+  pollUntilEnded,
   RunMigratedError,
   RunNotFoundError,
   terminalStatuses,
@@ -11,7 +13,6 @@ import {
   type RunStart,
   type StartRunRequest,
 } from '@ratchet/core';
-import { EngineLimitError } from './errors.ts';
 import { readRunRecord, type RunRecord } from './journal.ts';
 import {
   eventNames,
@@ -82,8 +83,16 @@ export class InngestClient implements DriverClient {
     const name = eventNames.start(this.#app, request.runId);
     const event = { name, id: startEventId(request.runId), data };
     // The server refuses an event past its limit; refused here, nothing is sent and nothing starts.
-    const bytes = Buffer.byteLength(JSON.stringify(event)) + sdkEventFieldsBytes;
-    if (bytes > this.#maxEventBytes) throw new EngineLimitError('event size', { runId: request.runId, limit: this.#maxEventBytes, actual: bytes });
+    const bytes = jsonByteLength(event) + sdkEventFieldsBytes;
+    if (bytes > this.#maxEventBytes) {
+      throw new PayloadTooLargeError({
+        what: `The start event of run "${request.runId}"`,
+        bytes,
+        limitBytes: this.#maxEventBytes,
+        engine: 'Inngest',
+        hint: 'the run was not started. Its input and seeded journal travel in that event: keep large payloads outside them (store them and pass a reference), or raise maxEventBytes where the server accepts more',
+      });
+    }
     const sent = await this.#inngest.send(event);
     this.#started.set(request.runId, { internal_id: sent.ids[0] ?? '', name, data: { ...data }, ts: Date.now() });
     return { created: true, agent: request.agent, inputDigest: request.inputDigest };
@@ -143,13 +152,7 @@ export class InngestClient implements DriverClient {
   }
 
   async awaitRun(runId: string, timeoutMs?: number): Promise<RunDescription> {
-    const deadline = timeoutMs === undefined ? Infinity : Date.now() + timeoutMs;
-    for (;;) {
-      const run = await this.describeRun(runId);
-      if (terminalStatuses.has(run.status)) return run;
-      if (Date.now() >= deadline) throw new ResultTimeoutError(runId, timeoutMs!);
-      await new Promise((resolve) => setTimeout(resolve, this.#pollIntervalMs));
-    }
+    return pollUntilEnded(runId, () => this.describeRun(runId), { timeoutMs, intervalMs: this.#pollIntervalMs });
   }
 
   async readJournal(runId: string): Promise<JournalEntry[]> {

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { Inngest } from 'inngest';
-import { ConfigError, type Driver, type DriverWorkerOptions } from '@ratchet/core';
-import type { EffectExecutor } from '@ratchet/core/worker';
+import { ConfigError, parseDriverOptions, type Driver, type DriverWorkerOptions, type EffectRunner } from '@ratchet/core';
 import { InngestClient } from './client.ts';
 import { ServerApi } from './server-api.ts';
 import { InngestWorker } from './worker.ts';
@@ -36,13 +35,13 @@ export const inngestDriverOptionsSchema = z.strictObject({
    */
   recheckMs: z.number().min(1_000).default(1_000),
   recheckMaxMs: z.number().min(1_000).default(6 * 60 * 60 * 1_000),
-  /** The server's limits (Inngest's defaults); a step that would pass them fails with `EngineLimitError`. */
+  /** The server's limits (Inngest's defaults); a step that would pass them fails with `PayloadTooLargeError` or `StepCountExceededError`. */
   maxStepOutputBytes: z.int().positive().default(4 * 1024 * 1024),
   maxRunStateBytes: z.int().positive().default(32 * 1024 * 1024),
   maxSteps: z.int().min(100).default(1_000),
   /**
    * The largest event the server accepts: a start event carries the run's input and any seeded
-   * journal, and a start past it fails with `EngineLimitError` before anything is sent. 3 MiB is the
+   * journal, and a start past it fails with `PayloadTooLargeError` before anything is sent. 3 MiB is the
    * self-hosted server's cap; Inngest Cloud's default is 512 KiB (plans differ).
    */
   maxEventBytes: z.int().positive().default(3 * 1024 * 1024),
@@ -61,14 +60,8 @@ export type InngestDriverOptions = z.input<typeof inngestDriverOptionsSchema>;
  * const driver = inngestDriver({ baseUrl: 'http://127.0.0.1:8288', signingKey, eventKey, servePort: 3000 });
  */
 export function inngestDriver(options: InngestDriverOptions = {}): Driver {
-  const parsed = inngestDriverOptionsSchema.safeParse(options);
+  const config = parseDriverOptions('inngest', inngestDriverOptionsSchema, options);
   const valid = Object.keys(inngestDriverOptionsSchema.shape);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const what = issue.code === 'unrecognized_keys' ? `unknown option ${issue.keys.join(', ')}` : `${issue.path.join('.')}: ${issue.message}`;
-    throw new ConfigError(`Invalid inngest driver options: ${what}. Valid options: ${valid.join(', ')}`, { valid });
-  }
-  const config = parsed.data;
   const baseUrl = config.baseUrl ?? process.env.INNGEST_BASE_URL ?? (config.isDev ? 'http://127.0.0.1:8288' : undefined);
   const signingKey = config.signingKey ?? process.env.INNGEST_SIGNING_KEY;
   const eventKey = config.eventKey ?? process.env.INNGEST_EVENT_KEY;
@@ -89,7 +82,7 @@ export function inngestDriver(options: InngestDriverOptions = {}): Driver {
     async connectClient() {
       return new InngestClient({ app: config.appId, inngest: inngest(), api, pollIntervalMs: config.pollIntervalMs, maxEventBytes: config.maxEventBytes });
     },
-    async createWorker(executor: EffectExecutor, _options: DriverWorkerOptions = {}) {
+    async createWorker(executor: EffectRunner, _options: DriverWorkerOptions = {}) {
       return new InngestWorker(executor, {
         app: config.appId,
         client: inngest(),

@@ -1,12 +1,17 @@
 import {
-  crashedAttemptsError,
+  InFlightEffects,
   NonDeterminismError,
+  PayloadTooLargeError,
+  StepCountExceededError,
   type ExecutionInterrupt,
+  admitAttempt,
   assertSameStep,
+  decideAttempt,
   deserializeError,
   digest,
+  effectContext,
+  jsonByteLength,
   migrationStop,
-  retryDelayMs,
   serializeError,
   type DurableHost,
   type EffectCall,
@@ -16,10 +21,10 @@ import {
   type SerializedError,
   type SignalOutcome,
   type StepCall,
+  type EffectRunner,
 } from '@ratchet/core';
 import { createHash } from 'node:crypto';
-import type { EffectExecutor } from '@ratchet/core/worker';
-import { EngineLimitError, toInngestError } from './errors.ts';
+import { toInngestError } from './errors.ts';
 import {
   celString,
   eventNames,
@@ -71,7 +76,7 @@ export interface HostOptions {
   /** Signals handed over by the run this one continues: delivered before any sent to this run. */
   seededSignals?: PendingSignal[];
   steps: InngestSteps;
-  executor: EffectExecutor;
+  executor: EffectRunner;
   api: ServerApi;
   signal: AbortSignal;
   limits: HostLimits;
@@ -119,7 +124,7 @@ export class InngestHost implements DurableHost {
   /** Where each memoized step id sits, to catch a step asked for at another position. */
   readonly #positions = new Map<string, number>();
   readonly #consumedSignals = new Set<string>();
-  readonly #inFlight = new Set<Promise<unknown>>();
+  readonly #inFlight = new InFlightEffects();
   #stateBytes = 0;
   #stepCalls = 0;
   #parks = 0;
@@ -135,7 +140,7 @@ export class InngestHost implements DurableHost {
     this.#stateBytes = options.startEventBytes;
     let lastExecution = 0;
     for (const memo of Object.values(options.memoized)) {
-      this.#stateBytes += byteLength(memo.data ?? null);
+      this.#stateBytes += jsonByteLength(memo.data ?? null);
       if (!isRatchetRecord(memo.data)) continue;
       const record = memo.data;
       lastExecution = Math.max(lastExecution, record.ratchet === 'entry' ? record.entry.execution : record.execution);
@@ -266,7 +271,7 @@ export class InngestHost implements DurableHost {
 
   /** Waits for effects still running (a sibling in a `Promise.all` may outlive a failure). */
   async settle(): Promise<void> {
-    await Promise.allSettled([...this.#inFlight]);
+    await this.#inFlight.settle();
   }
 
   /** One attempt of an effect; runs only when the step is not memoized. */
@@ -274,33 +279,31 @@ export class InngestHost implements DurableHost {
     // A safe point: nothing of this attempt has run (a retry after its backoff included).
     const migration = await this.#migrationRequestAt(call);
     if (migration) return this.#migrationStopRecord(call, migration);
-    const maxAttempts = call.retry.maxAttempts;
-    if (attempt > maxAttempts) {
-      // Earlier attempts ended with their worker dying before an outcome was recorded.
-      return this.#deadLetterRecord(id, call.stepId, crashedAttemptsError(call.stepId, attempt - 1));
-    }
+    const refused = admitAttempt(call.stepId, attempt, call.retry);
+    if (refused) return this.#deadLetterRecord(id, call.stepId, refused.error);
     const started = Date.now();
-    if (call.kind !== 'compensation' && this.#stepCalls > this.#options.limits.maxSteps - stepHeadroom) {
-      const error = new EngineLimitError('step count', { stepId: call.stepId, limit: this.#options.limits.maxSteps - stepHeadroom, actual: this.#stepCalls });
+    const maxSteps = this.#options.limits.maxSteps - stepHeadroom;
+    if (call.kind !== 'compensation' && this.#stepCalls > maxSteps) {
+      const error = new StepCountExceededError({
+        stepId: call.stepId,
+        steps: this.#stepCalls,
+        limit: maxSteps,
+        engine: 'Inngest',
+        hint: 'split the work into several runs, or raise the server limit and the driver option maxSteps together',
+      });
       return this.#entryRecord(call, call.input, started, attempt, { status: 'failed', error: serializeError(error) });
     }
-    const running = this.#options.executor.execute(call.target, call.input, {
-      runId: this.runId,
-      stepId: call.stepId,
-      idempotencyKey: `${this.runId}:${call.stepId}`,
-      attempt,
-      signal: this.#options.signal,
-    });
-    this.#track(running);
+    const running = this.#options.executor.execute(call.target, call.input, effectContext({ runId: this.runId, stepId: call.stepId, attempt, signal: this.#options.signal }));
+    this.#inFlight.track(running);
     try {
       const result = await running;
       return this.#entryRecord(call, call.input, started, attempt, { status: 'completed', output: result.output, compensable: result.compensable });
     } catch (error) {
       if (this.#options.signal.aborted) throw error; // the worker is stopping: Inngest retries elsewhere
-      const serialized = serializeError(error);
-      if (!serialized.retryable) return this.#entryRecord(call, call.input, started, attempt, { status: 'failed', error: serialized });
-      if (attempt >= maxAttempts) return this.#deadLetterRecord(id, call.stepId, serialized);
-      throw toInngestError(error, retryDelayMs(call.retry, attempt, serialized.retryAfterMs));
+      const decision = decideAttempt(error, attempt, call.retry);
+      if (decision.action === 'fail') return this.#entryRecord(call, call.input, started, attempt, { status: 'failed', error: decision.error });
+      if (decision.action === 'dead-letter') return this.#deadLetterRecord(id, call.stepId, decision.error);
+      throw toInngestError(decision.error, decision.delayMs);
     }
   }
 
@@ -444,13 +447,14 @@ export class InngestHost implements DurableHost {
     return this.#step(() =>
       this.#steps.run(id, async () => {
         const record = await body();
-        const bytes = byteLength(record);
+        const bytes = jsonByteLength(record);
         const { maxStepOutputBytes, maxRunStateBytes } = this.#options.limits;
         if (record.ratchet === 'entry' && (bytes > maxStepOutputBytes || this.#stateBytes + bytes > maxRunStateBytes)) {
+          const stepId = record.entry.stepId;
           const error =
             bytes > maxStepOutputBytes
-              ? new EngineLimitError('step output size', { stepId: record.entry.stepId, limit: maxStepOutputBytes, actual: bytes })
-              : new EngineLimitError('run state size', { stepId: record.entry.stepId, limit: maxRunStateBytes, actual: this.#stateBytes + bytes });
+              ? new PayloadTooLargeError({ what: `The output of step "${stepId}"`, bytes, limitBytes: maxStepOutputBytes, engine: 'Inngest', stepId })
+              : new PayloadTooLargeError({ what: `The state of the run with step "${stepId}"`, bytes: this.#stateBytes + bytes, limitBytes: maxRunStateBytes, engine: 'Inngest', stepId });
           const { output: _output, input: _input, ...rest } = record.entry;
           return { ratchet: 'entry', entry: { ...rest, status: 'failed', error: serializeError(error) } } satisfies EntryRecord;
         }
@@ -493,16 +497,5 @@ export class InngestHost implements DurableHost {
   #deadLetterRecord(incident: string, stepId: string | undefined, error: SerializedError): DeadLetterRecord {
     return { ratchet: 'dead-letter', incident, ...(stepId ? { stepId } : {}), error, execution: this.execution, at: Date.now() };
   }
-
-  #track(promise: Promise<unknown>): void {
-    const settled = promise.then(() => undefined, () => undefined);
-    this.#inFlight.add(settled);
-    void settled.then(() => this.#inFlight.delete(settled));
-  }
-}
-
-
-function byteLength(value: unknown): number {
-  return Buffer.byteLength(JSON.stringify(value) ?? 'null');
 }
 

@@ -1,4 +1,4 @@
-import type { JournalEntry, OpenWait, RunOptions, SeededJournal, SerializedError } from '@ratchet/core';
+import type { JournalEntry, OpenWait, SerializedError, StartRunRequest } from '@ratchet/core';
 
 /**
  * What Ratchet stores on the Inngest server, and under which names. Everything the driver needs to
@@ -106,16 +106,8 @@ export const migrateEventId = (runId: string) => `ratchet-migrate:${runId}`;
 /** A CEL string literal (CEL accepts JSON's double-quoted string syntax). */
 export const celString = (value: string) => JSON.stringify(value);
 
-export interface StartEventData {
-  runId: string;
-  agent: string;
-  input: unknown;
-  inputDigest: string;
-  seed: string;
-  options?: RunOptions;
-  /** The journal this run continues (import, migration, fork): answered before anything runs. */
-  seeded?: SeededJournal;
-}
+/** The start event's data: the run's start request as the client got it (a wire format: add fields, never rename). */
+export type StartEventData = StartRunRequest;
 
 export interface SignalEventData {
   runId: string;

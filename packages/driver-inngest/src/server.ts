@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import getPort from 'get-port';
 
 export const inngestVersion = 'v1.43.0';
 
@@ -54,7 +55,10 @@ export async function startInngestServer(options: InngestServerOptions = {}): Pr
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'ratchet-inngest-'));
   mkdirSync(join(dataDir, 'redis'), { recursive: true });
   mkdirSync(join(dataDir, 'sqlite'), { recursive: true });
-  const [redisPort, port, gatewayPort, gatewayGrpcPort, executorGrpcPort] = (await freePorts(5)) as [number, number, number, number, number];
+  // get-port keeps a port it handed out from being handed out again in this process for a while.
+  const ports: number[] = [];
+  for (let index = 0; index < 5; index++) ports.push(await getPort({ host: '127.0.0.1' }));
+  const [redisPort, port, gatewayPort, gatewayGrpcPort, executorGrpcPort] = ports as [number, number, number, number, number];
   const signingHex = randomBytes(32).toString('hex');
   const eventKey = randomBytes(16).toString('hex');
   const children: ChildProcess[] = [];
@@ -131,18 +135,4 @@ async function terminate(child: ChildProcess): Promise<void> {
   const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
   await exited;
   clearTimeout(timer);
-}
-
-/** Ports the OS reports free right now (bound to port 0, then released). */
-async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: count }, () => new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
-      const server = createServer();
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve(server));
-    })),
-  );
-  const ports = servers.map((server) => (server.address() as { port: number }).port);
-  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
-  return ports;
 }

@@ -2,8 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { Inngest, Middleware } from 'inngest';
 import { serve } from 'inngest/node';
-import { ExecutionInterrupt, JournalPrefixHost, executeAgent, type AgentDeclaration, type DriverWorker } from '@ratchet/core';
-import type { EffectExecutor } from '@ratchet/core/worker';
+import { ExecutionInterrupt, JournalPrefixHost, executeAgent, type AgentDeclaration, type DriverWorker, type EffectRunner } from '@ratchet/core';
 import { InngestHost, maxInngestAttempts, type HostLimits, type InngestSteps } from './host.ts';
 import { celString, eventNames, type StartEventData } from './protocol.ts';
 import type { ServerApi } from './server-api.ts';
@@ -43,12 +42,12 @@ class MemoizedStepsMiddleware extends Middleware.BaseMiddleware {
  * server and drops open requests, which the Inngest server retries once a worker is back.
  */
 export class InngestWorker implements DriverWorker {
-  readonly #executor: EffectExecutor;
+  readonly #executor: EffectRunner;
   readonly #options: InngestWorkerOptions;
   readonly #abort = new AbortController();
   #server: Server | undefined;
 
-  constructor(executor: EffectExecutor, options: InngestWorkerOptions) {
+  constructor(executor: EffectRunner, options: InngestWorkerOptions) {
     this.#executor = executor;
     this.#options = options;
   }

@@ -45,8 +45,9 @@ describe('inngest driver on inngest start', () => {
   it('fails a step whose output passes the step output limit with an error naming the step and the limit', async () => {
     const error = await (await h.client.start(blobAgent, { bytes: 5_000 }, { runId: 'blob-big' })).result({ timeoutMs: 30_000 }).catch((e: unknown) => e);
     assert.ok(error instanceof RunFailedError, String(error));
-    assert.equal(error.error.kind, 'engine-limit');
-    assert.match(error.error.message, /Step "step:blob#1" exceeds Inngest's step output size limit: \d+ bytes > 2000 bytes/);
+    assert.equal(error.error.kind, 'payload-too-large');
+    assert.match(error.error.message, /The output of step "step:blob#1" is \d+ bytes, over Inngest's limit of 2000 bytes/);
+    assert.deepEqual([error.error.data?.engine, error.error.data?.limitBytes, error.error.data?.stepId], ['Inngest', 2000, 'step:blob#1']);
     const [entry] = await h.client.journal('blob-big');
     assert.deepEqual([entry!.stepId, entry!.status, entry!.output], ['step:blob#1', 'failed', undefined]);
     assert.deepEqual(await (await h.client.start(blobAgent, { bytes: 100 }, { runId: 'blob-small' })).result({ timeoutMs: 30_000 }), { size: 100 });
@@ -56,8 +57,8 @@ describe('inngest driver on inngest start', () => {
     const texts = Array.from({ length: 60 }, (_, i) => `t${i}`);
     const error = await (await h.client.start(echoAgent, { texts }, { runId: 'echo-many' })).result({ timeoutMs: 60_000 }).catch((e: unknown) => e);
     assert.ok(error instanceof RunFailedError, String(error));
-    assert.equal(error.error.kind, 'engine-limit');
-    assert.match(error.error.message, /Step "step:echo#51" exceeds Inngest's step count limit: 51 steps > 50 steps/);
+    assert.equal(error.error.kind, 'step-count-exceeded');
+    assert.match(error.error.message, /Step "step:echo#51" is step 51 of its run, over Inngest's limit of 50 steps/);
     assert.equal(h.applied.filter((key) => key.startsWith('echo-many:')).length, 50);
   });
 });

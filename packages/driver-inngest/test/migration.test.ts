@@ -2,9 +2,8 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { ExecutionInterrupt, NonDeterminismError, RunDeadLetteredError, RunMigratedError, RunNotFoundError, type RunDescription, type SeededJournal } from '@ratchet/core';
+import { ExecutionInterrupt, NonDeterminismError, PayloadTooLargeError, RunDeadLetteredError, RunMigratedError, RunNotFoundError, type RunDescription, type SeededJournal } from '@ratchet/core';
 import { spawnWorker, stopAll, type WorkerProcess } from '@ratchet/testing';
-import { EngineLimitError } from '../src/index.ts';
 import { InngestHost, type HostOptions } from '../src/host.ts';
 import type { EntryRecord } from '../src/protocol.ts';
 import { ServerApi } from '../src/server-api.ts';
@@ -179,9 +178,9 @@ describe('inngest driver: migration and import on inngest start', () => {
     const seeded = await seedOf('mv-approval');
     const huge = { ...seeded, entries: seeded.entries.map((entry, index) => (index === 0 ? { ...entry, output: { text: 'x'.repeat(4 * 1024 * 1024) } } : entry)) };
     const error = await startSeeded('mv-huge', 'mv-approval', huge).catch((e: unknown) => e);
-    assert.ok(error instanceof EngineLimitError, String(error));
-    assert.equal(error.limit, 'event size');
-    assert.match(error.message, /The start event of run "mv-huge" exceeds Inngest's event size limit: \d+ bytes > 3145728 bytes/);
+    assert.ok(error instanceof PayloadTooLargeError, String(error));
+    assert.equal(error.limitBytes, 3145728);
+    assert.match(error.message, /The start event of run "mv-huge" is \d+ bytes, over Inngest's limit of 3145728 bytes: the run was not started/);
     await assert.rejects(h.client.describe('mv-huge'), RunNotFoundError);
   });
 

@@ -1,4 +1,4 @@
-import { ResultTimeoutError, terminalStatuses, type DriverClient, type JournalEntry, type RunDescription, type StartRunRequest } from '@ratchet/core';
+import { pollUntilEnded, type DriverClient, type JournalEntry, type RunDescription, type StartRunRequest } from '@ratchet/core';
 import { toJournalEntry } from './journal.ts';
 import type { RunStore } from './run-store.ts';
 
@@ -35,13 +35,7 @@ export class LocalClient implements DriverClient {
   }
 
   async awaitRun(runId: string, timeoutMs?: number): Promise<RunDescription> {
-    const deadline = timeoutMs === undefined ? Infinity : Date.now() + timeoutMs;
-    for (;;) {
-      const run = this.#store.describe(runId);
-      if (terminalStatuses.has(run.status)) return run;
-      if (Date.now() >= deadline) throw new ResultTimeoutError(runId, timeoutMs!);
-      await new Promise((resolve) => setTimeout(resolve, this.#pollIntervalMs));
-    }
+    return pollUntilEnded(runId, async () => this.#store.describe(runId), { timeoutMs, intervalMs: this.#pollIntervalMs });
   }
 
   async readJournal(runId: string): Promise<JournalEntry[]> {

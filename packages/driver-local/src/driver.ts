@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { ConfigError, type Driver, type DriverWorkerOptions } from '@ratchet/core';
-import type { EffectExecutor } from '@ratchet/core/worker';
+import { parseDriverOptions, type Driver, type DriverWorkerOptions, type EffectRunner } from '@ratchet/core';
 import { LocalClient } from './client.ts';
 import { openDatabase } from './database.ts';
 import { RunStore } from './run-store.ts';
@@ -26,15 +25,7 @@ export type LocalDriverOptions = z.input<typeof localDriverOptionsSchema>;
  * const driver = localDriver({ path: '.ratchet/runs.db' });
  */
 export function localDriver(options: LocalDriverOptions = {}): Driver {
-  const parsed = localDriverOptionsSchema.safeParse(options);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new ConfigError(
-      `Invalid local driver options: ${issue.path.join('.') || issue.code}: ${issue.message}. Valid options: ${Object.keys(localDriverOptionsSchema.shape).join(', ')}`,
-      { valid: Object.keys(localDriverOptionsSchema.shape) },
-    );
-  }
-  const config = parsed.data;
+  const config = parseDriverOptions('local', localDriverOptionsSchema, options);
   const open = () => {
     const db = openDatabase(config.path, { synchronous: config.synchronous });
     return { db, store: new RunStore(db) };
@@ -47,7 +38,7 @@ export function localDriver(options: LocalDriverOptions = {}): Driver {
       const { db, store } = open();
       return new LocalClient(store, { pollIntervalMs: Math.min(config.pollIntervalMs, 50), onClose: () => db.close() });
     },
-    async createWorker(executor: EffectExecutor, workerOptions: DriverWorkerOptions = {}) {
+    async createWorker(executor: EffectRunner, workerOptions: DriverWorkerOptions = {}) {
       const { db, store } = open();
       const worker = new LocalWorker(store, executor, {
         leaseMs: config.leaseMs,

@@ -1,20 +1,21 @@
 import {
-  crashedAttemptsError,
   ExecutionInterrupt,
+  InFlightEffects,
+  admitAttempt,
   assertSameStep,
+  decideAttempt,
   deserializeError,
   digest,
+  effectContext,
   migrationStop,
-  retryDelayMs,
-  serializeError,
   type DurableHost,
   type EffectCall,
   type EffectResult,
   type SerializedError,
   type SignalOutcome,
   type StepCall,
+  type EffectRunner,
 } from '@ratchet/core';
-import type { EffectExecutor } from '@ratchet/core/worker';
 import type { JournalRow } from './journal.ts';
 import type { ClaimedRun, RunStore } from './run-store.ts';
 
@@ -32,13 +33,13 @@ export class LocalHost implements DurableHost {
   readonly execution: number;
 
   readonly #store: RunStore;
-  readonly #executor: EffectExecutor;
+  readonly #executor: EffectRunner;
   readonly #workerId: string;
   readonly #signal: AbortSignal;
   readonly #journal: Map<number, JournalRow>;
-  readonly #inFlight = new Set<Promise<unknown>>();
+  readonly #inFlight = new InFlightEffects();
 
-  constructor(run: ClaimedRun, deps: { store: RunStore; executor: EffectExecutor; workerId: string; signal: AbortSignal }) {
+  constructor(run: ClaimedRun, deps: { store: RunStore; executor: EffectRunner; workerId: string; signal: AbortSignal }) {
     this.runId = run.id;
     this.agent = run.agent;
     this.seed = run.seed;
@@ -61,32 +62,24 @@ export class LocalHost implements DurableHost {
     const now = Date.now();
     if (pending && pending.nextAttemptAt > now) throw new ExecutionInterrupt('suspend', { wakeAt: pending.nextAttemptAt });
     const attempt = this.#store.beginAttempt(this.runId, this.#workerId, call.position, call.stepId, now);
-    if (attempt > call.retry.maxAttempts) {
-      // The previous attempts crashed their workers (they never recorded an outcome): stop here.
-      throw this.#deadLetter(call, pending?.lastError ?? crashedAttemptsError(call.stepId, attempt - 1));
-    }
+    const refused = admitAttempt(call.stepId, attempt, call.retry, pending?.lastError);
+    if (refused) throw this.#deadLetter(call, refused.error);
     const started = Date.now();
-    const running = this.#executor.execute(call.target, call.input, {
-      runId: this.runId,
-      stepId: call.stepId,
-      idempotencyKey: `${this.runId}:${call.stepId}`,
-      attempt,
-      signal: this.#signal,
-    });
-    this.#track(running);
+    const running = this.#executor.execute(call.target, call.input, effectContext({ runId: this.runId, stepId: call.stepId, attempt, signal: this.#signal }));
+    this.#inFlight.track(running);
     let result: EffectResult;
     try {
       result = await running;
     } catch (error) {
       if (this.#signal.aborted || ExecutionInterrupt.isInstance(error)) throw new ExecutionInterrupt('abandon');
-      const serialized = serializeError(error);
-      if (!serialized.retryable) {
-        this.#append(call, started, attempt, { status: 'failed', error: serialized });
-        throw deserializeError(serialized);
+      const decision = decideAttempt(error, attempt, call.retry);
+      if (decision.action === 'fail') {
+        this.#append(call, started, attempt, { status: 'failed', error: decision.error });
+        throw deserializeError(decision.error);
       }
-      if (attempt >= call.retry.maxAttempts) throw this.#deadLetter(call, serialized);
-      const wakeAt = Date.now() + retryDelayMs(call.retry, attempt, serialized.retryAfterMs);
-      this.#store.scheduleRetry(this.runId, this.#workerId, call.position, wakeAt, serialized);
+      if (decision.action === 'dead-letter') throw this.#deadLetter(call, decision.error);
+      const wakeAt = Date.now() + decision.delayMs;
+      this.#store.scheduleRetry(this.runId, this.#workerId, call.position, wakeAt, decision.error);
       throw new ExecutionInterrupt('suspend', { wakeAt });
     }
     const row = this.#append(call, started, attempt, { status: 'completed', output: result.output, compensable: result.compensable });
@@ -129,7 +122,7 @@ export class LocalHost implements DurableHost {
 
   /** Waits for effects still running (a sibling in a `Promise.all` may outlive the suspension). */
   async settle(): Promise<void> {
-    await Promise.allSettled([...this.#inFlight]);
+    await this.#inFlight.settle();
   }
 
   #replay(call: StepCall): JournalRow | undefined {
@@ -155,12 +148,6 @@ export class LocalHost implements DurableHost {
 
   #deadLetter(call: StepCall, error: SerializedError): ExecutionInterrupt {
     return new ExecutionInterrupt('dead-letter', { error: deserializeError(error), stepId: call.stepId });
-  }
-
-  #track(promise: Promise<unknown>): void {
-    const settled = promise.then(() => undefined, () => undefined);
-    this.#inFlight.add(settled);
-    void settled.then(() => this.#inFlight.delete(settled));
   }
 
   #append(

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ExecutionInterrupt, executeAgent, serializeError, type DriverWorker } from '@ratchet/core';
-import type { EffectExecutor } from '@ratchet/core/worker';
+import { ExecutionInterrupt, executeAgent, serializeError, type DriverWorker, type EffectRunner } from '@ratchet/core';
 import { LocalHost } from './host.ts';
 import type { ClaimedRun, RunStore } from './run-store.ts';
 
@@ -22,14 +21,14 @@ export interface LocalWorkerOptions {
 export class LocalWorker implements DriverWorker {
   readonly id = `worker-${process.pid}-${randomUUID().slice(0, 8)}`;
   readonly #store: RunStore;
-  readonly #executor: EffectExecutor;
+  readonly #executor: EffectRunner;
   readonly #options: LocalWorkerOptions;
   readonly #active = new Map<string, { abort: AbortController; done: Promise<void> }>();
   #loop: Promise<void> | undefined;
   #stopping = false;
   #wake: (() => void) | undefined;
 
-  constructor(store: RunStore, executor: EffectExecutor, options: LocalWorkerOptions) {
+  constructor(store: RunStore, executor: EffectRunner, options: LocalWorkerOptions) {
     this.#store = store;
     this.#executor = executor;
     this.#options = options;

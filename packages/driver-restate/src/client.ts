@@ -1,7 +1,7 @@
 import {
   ConfigError,
   NonDeterminismError,
-  ResultTimeoutError,
+  pollUntilEnded,
   RunMigratedError,
   RunNotFoundError,
   serializeError,
@@ -160,17 +160,15 @@ export class RestateClient implements DriverClient {
   }
 
   async awaitRun(runId: string, timeoutMs?: number): Promise<RunDescription> {
-    const deadline = timeoutMs === undefined ? Infinity : Date.now() + timeoutMs;
-    for (;;) {
-      const run = await this.#requireRun(runId);
-      // Only these invocation states can be a run's end; the rest need no further queries.
-      if (run.status === 'completed' || run.status === 'paused' || run.status === 'backing-off') {
-        const described = await this.#describe(runId, run);
-        if (terminalStatuses.has(described.status)) return described;
-      }
-      if (Date.now() >= deadline) throw new ResultTimeoutError(runId, timeoutMs!);
-      await new Promise((resolve) => setTimeout(resolve, this.#options.pollIntervalMs));
-    }
+    return pollUntilEnded(
+      runId,
+      async () => {
+        const run = await this.#requireRun(runId);
+        // Only these invocation states can be a run's end; the rest need no further queries.
+        return run.status === 'completed' || run.status === 'paused' || run.status === 'backing-off' ? this.#describe(runId, run) : undefined;
+      },
+      { timeoutMs, intervalMs: this.#options.pollIntervalMs },
+    );
   }
 
   async readJournal(runId: string): Promise<JournalEntry[]> {

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { ConfigError, toMilliseconds, type Driver, type DriverWorkerOptions } from '@ratchet/core';
-import type { EffectExecutor } from '@ratchet/core/worker';
+import { parseDriverOptions, toMilliseconds, type Driver, type DriverWorkerOptions, type EffectRunner } from '@ratchet/core';
 import { RestateClient } from './client.ts';
 import { RestateApi } from './restate-api.ts';
 import { RestateWorker } from './worker.ts';
@@ -59,7 +58,7 @@ export function restateDriver(options: RestateDriverOptions = {}): Driver {
     async connectClient() {
       return new RestateClient(api(), config);
     },
-    async createWorker(executor: EffectExecutor, workerOptions: DriverWorkerOptions = {}) {
+    async createWorker(executor: EffectRunner, workerOptions: DriverWorkerOptions = {}) {
       return new RestateWorker(api(), executor, config, workerOptions);
     },
   };
@@ -69,16 +68,10 @@ export function restateDriver(options: RestateDriverOptions = {}): Driver {
 export const createDriver = restateDriver;
 
 function parseOptions(options: unknown): ResolvedRestateOptions {
-  const valid = Object.keys(restateDriverOptionsSchema.shape);
-  const parsed = restateDriverOptionsSchema.safeParse(options);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const what = issue.code === 'unrecognized_keys' ? `unknown option ${issue.keys.join(', ')}` : `${issue.path.join('.') || 'options'}: ${issue.message}`;
-    throw new ConfigError(`Invalid restate driver options: ${what}. Valid options: ${valid.join(', ')}`, { valid });
-  }
+  const parsed = parseDriverOptions('restate', restateDriverOptionsSchema, options);
   for (const key of ['retention', 'inactivityTimeout', 'abortTimeout'] as const) {
-    const value = parsed.data[key];
+    const value = parsed[key];
     if (value !== undefined) toMilliseconds(value, `restate driver option ${key}`);
   }
-  return parsed.data;
+  return parsed;
 }

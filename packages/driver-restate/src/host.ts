@@ -1,10 +1,10 @@
 import * as restate from '@restatedev/restate-sdk';
 import {
-  crashedAttemptsError,
+  admitAttempt,
+  decideAttempt,
   digest,
+  effectContext,
   migrationStop,
-  retryDelayMs,
-  serializeError,
   type DurableHost,
   type EffectCall,
   type EffectResult,
@@ -14,8 +14,8 @@ import {
   type PendingSignal,
   type SignalOutcome,
   type StepCall,
+  type EffectRunner,
 } from '@ratchet/core';
-import type { EffectExecutor } from '@ratchet/core/worker';
 import { CommandAwaiter } from './command-awaiter.ts';
 import { fromRestateFailure, toRestateError } from './errors.ts';
 import type { StepRecord } from './journal.ts';
@@ -32,7 +32,7 @@ export interface RestateHostRun {
 }
 
 export interface RestateHostDeps {
-  executor: EffectExecutor;
+  executor: EffectRunner;
   ledger: LedgerClient;
   maxPayloadBytes: number;
   /** The run's signal queue object (see signal-queue.ts). */
@@ -203,41 +203,31 @@ export class RestateHost implements DurableHost {
     const grant = await this.#deps.ledger.beginAttempt(this.runId, call.stepId);
     if (grant.migration) return this.#stopRecord(grant.migration);
     const { attempt, lastError } = grant;
-    if (attempt > call.retry.maxAttempts) {
-      // The attempts past the limit crashed their workers before recording an outcome.
-      const error = lastError ?? crashedAttemptsError(call.stepId, attempt - 1);
-      await this.#deps.ledger.recordFailure(this.runId, call.stepId, error, true);
-      throw toRestateError(error, { action: 'dead-letter', stepId: call.stepId, attempts: attempt - 1 });
+    const refused = admitAttempt(call.stepId, attempt, call.retry, lastError);
+    if (refused) {
+      await this.#deps.ledger.recordFailure(this.runId, call.stepId, refused.error, true);
+      throw toRestateError(refused.error, { action: 'dead-letter', stepId: call.stepId, attempts: attempt - 1 });
     }
     const signal = this.#ctx.request().attemptCompletedSignal;
     const inputDigest = digest(call.input ?? null);
     const startedAt = Date.now();
     let record: StepRecord;
     try {
-      const result = await this.#deps.executor.execute(call.target, call.input, {
-        runId: this.runId,
-        stepId: call.stepId,
-        idempotencyKey: `${this.runId}:${call.stepId}`,
-        attempt,
-        signal,
-      });
+      const result = await this.#deps.executor.execute(call.target, call.input, effectContext({ runId: this.runId, stepId: call.stepId, attempt, signal }));
       record = { input: call.input, inputDigest, output: result.output, compensable: result.compensable, attempts: attempt, startedAt, completedAt: Date.now(), execution: this.execution };
       assertWithinLimit(record, `The journaled result of step "${call.stepId}"`, this.#deps.maxPayloadBytes);
     } catch (error) {
       // The attempt is over (suspended, lost its connection): whatever happens next is not this attempt's.
       if (signal.aborted) throw error;
-      const serialized = serializeError(error);
-      if (!serialized.retryable) {
+      const decision = decideAttempt(error, attempt, call.retry);
+      if (decision.action === 'fail') {
         const facts = { input: call.input, inputDigest, attempts: attempt, startedAt, completedAt: Date.now(), execution: this.execution };
-        throw toRestateError(serialized, { action: 'fail', facts });
+        throw toRestateError(decision.error, { action: 'fail', facts });
       }
-      const exhausted = attempt >= call.retry.maxAttempts;
-      await this.#deps.ledger.recordFailure(this.runId, call.stepId, serialized, exhausted);
+      await this.#deps.ledger.recordFailure(this.runId, call.stepId, decision.error, decision.action === 'dead-letter');
       throw toRestateError(
-        serialized,
-        exhausted
-          ? { action: 'dead-letter', stepId: call.stepId, attempts: attempt }
-          : { action: 'retry', delayMs: retryDelayMs(call.retry, attempt, serialized.retryAfterMs) },
+        decision.error,
+        decision.action === 'dead-letter' ? { action: 'dead-letter', stepId: call.stepId, attempts: attempt } : { action: 'retry', delayMs: decision.delayMs },
       );
     }
     return record;

@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import getPort from 'get-port';
 
 /** The restate-server version `scripts/engines/install-restate.sh` installs. */
 export const restateServerVersion = process.env.RATCHET_RESTATE_VERSION ?? '1.7.12';
@@ -43,7 +43,8 @@ export async function startRestateServer(options: RestateServerOptions = {}): Pr
     throw new Error(`restate-server ${restateServerVersion} is not installed at ${binary}: run \`bash scripts/engines/install-restate.sh\``);
   }
   const baseDir = mkdtempSync(join(tmpdir(), 'ratchet-restate-'));
-  const [ingressPort, adminPort, nodePort] = await freePorts(3);
+  // get-port keeps a port it handed out from being handed out again in this process for a while.
+  const [ingressPort, adminPort, nodePort] = [await freePort(), await freePort(), await freePort()];
   const config = join(baseDir, 'restate.toml');
   writeFileSync(config, configuration({ baseDir, ingressPort: ingressPort!, adminPort: adminPort!, nodePort: nodePort!, ...options }));
   const log = openSync(join(baseDir, 'server.log'), 'a');
@@ -176,23 +177,7 @@ function tail(path: string): string {
   }
 }
 
-/** Ports the OS hands out as free; bound and released at once, so they are very likely still free. */
-async function freePorts(count: number): Promise<number[]> {
-  const servers = Array.from({ length: count }, () => createServer());
-  const ports = await Promise.all(
-    servers.map(
-      (server) =>
-        new Promise<number>((resolve, reject) => {
-          server.once('error', reject);
-          server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port));
-        }),
-    ),
-  );
-  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
-  return ports;
-}
-
 /** One free port (for a worker endpoint, say). */
-export async function freePort(): Promise<number> {
-  return (await freePorts(1))[0]!;
+export function freePort(): Promise<number> {
+  return getPort({ host: '127.0.0.1' });
 }

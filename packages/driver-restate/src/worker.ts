@@ -1,8 +1,7 @@
 import * as http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import * as restate from '@restatedev/restate-sdk';
-import type { DriverWorker, DriverWorkerOptions } from '@ratchet/core';
-import type { EffectExecutor } from '@ratchet/core/worker';
+import type { DriverWorker, DriverWorkerOptions, EffectRunner } from '@ratchet/core';
 import type { ResolvedRestateOptions } from './driver.ts';
 import { LedgerClient, ledgerObject } from './ledger.ts';
 import { serviceNames } from './naming.ts';
@@ -32,7 +31,7 @@ export class RestateWorker implements DriverWorker {
   #started: Promise<void> | undefined;
   #stopped: Promise<void> | undefined;
 
-  constructor(api: RestateApi, executor: EffectExecutor, options: ResolvedRestateOptions, _workerOptions: DriverWorkerOptions) {
+  constructor(api: RestateApi, executor: EffectRunner, options: ResolvedRestateOptions, _workerOptions: DriverWorkerOptions) {
     this.#api = api;
     this.#options = options;
     const names = serviceNames(options.servicePrefix);

@@ -7,11 +7,10 @@ import {
   toMilliseconds,
   type AgentDeclaration,
   type MigrationRecord,
-  type RunOptions,
+  type EffectRunner,
   type RunOutcome,
-  type SeededJournal,
+  type StartRunRequest,
 } from '@ratchet/core';
-import type { EffectExecutor } from '@ratchet/core/worker';
 import type { ResolvedRestateOptions } from './driver.ts';
 import { RestateHost } from './host.ts';
 import type { LedgerClient, MigrationRequest } from './ledger.ts';
@@ -24,17 +23,11 @@ import { flushQueue } from './signal-queue.ts';
 /** How long an execution waits for its signal queue before it runs a step (see `flushQueue`). */
 const flushTimeoutMs = 10_000;
 
-/** What the client submits to start a run: the workflow's input, journaled by Restate. */
-export interface RunRequest {
-  agent: string;
-  input: unknown;
-  inputDigest: string;
-  seed: string;
-  /** Per-run settings over the agent's defaults, given to every execution. */
-  options?: RunOptions;
-  /** Another run's journal this one continues (import, migration, fork), answered before its own steps. */
-  seeded?: SeededJournal;
-}
+/**
+ * What the client submits to start a run: the workflow's input, journaled by Restate (the workflow
+ * key is the run id). A wire format: add fields, never rename.
+ */
+export type RunRequest = Omit<StartRunRequest, 'runId'>;
 
 /** The run's end in workflow state: what `executeAgent` returned, or the migration it stopped for. */
 export type StoredOutcome = RunOutcome | { status: 'migrated'; migration: MigrationRecord; /** The position it stopped at. */ position: number };
@@ -61,7 +54,7 @@ export interface SignalRequest {
 export function agentWorkflow(
   serviceName: string,
   agent: AgentDeclaration,
-  deps: { executor: EffectExecutor; ledger: LedgerClient; api: RestateApi; signalQueue: string; options: ResolvedRestateOptions; onError: (error: unknown) => void },
+  deps: { executor: EffectRunner; ledger: LedgerClient; api: RestateApi; signalQueue: string; options: ResolvedRestateOptions; onError: (error: unknown) => void },
 ) {
   const { options } = deps;
   const ms = (value: string | number | undefined, what: string) => (value === undefined ? undefined : toMilliseconds(value, what));

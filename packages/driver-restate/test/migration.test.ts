@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { after, afterEach, before, describe, it } from 'node:test';
 import {
   createClient,
+  PayloadTooLargeError,
   RatchetError,
   RunMigratedError,
   RunNotFoundError,
@@ -13,7 +14,7 @@ import {
 } from '@ratchet/core';
 import { createWorker, implement } from '@ratchet/core/worker';
 import { killWhen, postEffect, spawnWorker, startWorldService, stopAll, type AppliedEffect, type WorldService } from '@ratchet/testing';
-import { PayloadTooLargeError, restateDriver } from '../src/index.ts';
+import { restateDriver } from '../src/index.ts';
 import { freePort, startRestateServer, type RestateServer } from '../src/server.ts';
 import { fixtureImplementations } from './fixtures/implementations.ts';
 import { backoffAgent, conveyorAgent, flaky, gate, gatekeeperAgent, marchAgent, relayAgent } from './fixtures/migration-agents.ts';
@@ -83,7 +84,7 @@ describe('restate driver: migration and seeded starts', () => {
     const start = await client.runStart('start-1');
     await assert.rejects(small.startSeeded('too-big', 'gatekeeper', start, { entries: [], signals: [{ name: 'note', payload: 'x'.repeat(20_000) }] }), (error: unknown) => {
       assert.ok(error instanceof PayloadTooLargeError);
-      assert.match(error.message, /The start request of run "too-big" with its seeded journal is \d+ bytes, over the Restate driver's limit of 10000 bytes/);
+      assert.match(error.message, /The start request of run "too-big" with its seeded journal is \d+ bytes, over Restate's limit of 10000 bytes: raise the driver's maxPayloadBytes/);
       return true;
     });
     await assert.rejects(client.describe('too-big'), RunNotFoundError);

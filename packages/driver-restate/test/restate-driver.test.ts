@@ -3,10 +3,10 @@ import { existsSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, afterEach, before, describe, it } from 'node:test';
-import { ConfigError, createClient, RunDeadLetteredError, RunFailedError, RunNotFoundError, type RatchetClient } from '@ratchet/core';
+import { ConfigError, createClient, PayloadTooLargeError, RunDeadLetteredError, RunFailedError, RunNotFoundError, type RatchetClient } from '@ratchet/core';
 import { createDriverFromConfig } from '@ratchet/core/config';
 import { killWhen, spawnWorker, startWorldService, stopAll, type AppliedEffect, type WorkerProcess, type WorldService } from '@ratchet/testing';
-import { PayloadTooLargeError, restateDriver } from '../src/index.ts';
+import { restateDriver } from '../src/index.ts';
 import { freePort, startRestateServer, type RestateServer } from '../src/server.ts';
 import { blobAgent, crashAgent, inboxAgent, parallelAgent, versionAgent } from './fixtures/agents.ts';
 
@@ -71,7 +71,7 @@ describe('restate driver on restate-server', () => {
     const error = await client.result('blob-large', { timeoutMs: 60_000 }).catch((e: unknown) => e);
     assert.ok(error instanceof RunFailedError, String(error));
     assert.equal(error.error.kind, 'payload-too-large');
-    assert.match(error.error.message, /The journaled result of step "step:blob#1" is \d+ bytes, over the Restate driver's limit of 1048576 bytes/);
+    assert.match(error.error.message, /The journaled result of step "step:blob#1" is \d+ bytes, over Restate's limit of 1048576 bytes/);
     const [entry] = await client.journal('blob-large');
     assert.deepEqual([entry!.stepId, entry!.status, entry!.error?.kind], ['step:blob#1', 'failed', 'payload-too-large']);
 

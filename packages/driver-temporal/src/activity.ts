@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import type { EffectExecutor } from '@ratchet/core/worker';
+import { effectContext, type EffectRunner } from '@ratchet/core';
 import {
   effectActivityName,
   journalPageActivityName,
@@ -20,7 +20,7 @@ export interface RatchetActivities {
 /**
  * The worker's activities.
  *
- * `ratchetEffect` runs every effect through core's `EffectExecutor` (so an effect means the same on
+ * `ratchetEffect` runs every effect through core's `EffectRunner` (so an effect means the same on
  * every engine) with the idempotency key `{runId}:{stepId}`, which stays the same on every Temporal
  * retry, after a crash and across continue-as-new.
  *
@@ -36,7 +36,7 @@ export interface RatchetActivities {
  * asks too): the attempt then runs to its end, so an effect is never cut halfway, and its outcome
  * is journaled before the run stops.
  */
-export function createActivities(executor: EffectExecutor): RatchetActivities {
+export function createActivities(executor: EffectRunner): RatchetActivities {
   let lastRead: { key: string; run: Promise<RunHistory> } | undefined;
   const readClosedRun = (context: Context, workflowId: string, runId: string): Promise<RunHistory> => {
     const key = `${workflowId}\n${runId}`;
@@ -59,13 +59,11 @@ export function createActivities(executor: EffectExecutor): RatchetActivities {
       heartbeating(async (context) => {
         const { attempt } = context.info;
         try {
-          const result = await executor.execute(request.target, request.input, {
-            runId: request.runId,
-            stepId: request.stepId,
-            idempotencyKey: `${request.runId}:${request.stepId}`,
-            attempt,
-            signal: unlessCancelRequested(context),
-          });
+          const result = await executor.execute(
+            request.target,
+            request.input,
+            effectContext({ runId: request.runId, stepId: request.stepId, attempt, signal: unlessCancelRequested(context) }),
+          );
           assertPayloadSize('output', request.stepId, result);
           return result;
         } catch (error) {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
-  ResultTimeoutError,
+  pollUntilEnded,
   RunMigratedError,
   RunNotFoundError,
   terminalStatuses,
@@ -121,13 +121,11 @@ export class TemporalClient implements DriverClient {
   }
 
   async awaitRun(runId: string, timeoutMs?: number): Promise<RunDescription> {
-    const deadline = timeoutMs === undefined ? Infinity : Date.now() + timeoutMs;
-    for (;;) {
-      const description = await this.#describe(runId);
-      if (terminalStatuses.has(liveStatus(description))) return this.describeRun(runId);
-      if (Date.now() >= deadline) throw new ResultTimeoutError(runId, timeoutMs!);
-      await new Promise((resolve) => setTimeout(resolve, this.#options.pollIntervalMs));
-    }
+    // The cheap look (the workflow's status) first; the whole description only once it has ended.
+    return pollUntilEnded(runId, async () => (terminalStatuses.has(liveStatus(await this.#describe(runId))) ? this.describeRun(runId) : undefined), {
+      timeoutMs,
+      intervalMs: this.#options.pollIntervalMs,
+    });
   }
 
   async readJournal(runId: string): Promise<JournalEntry[]> {

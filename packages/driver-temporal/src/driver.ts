@@ -1,8 +1,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { ConfigError, type Driver, type DriverWorkerOptions } from '@ratchet/core';
-import type { EffectExecutor } from '@ratchet/core/worker';
+import { parseDriverOptions, type Driver, type DriverWorkerOptions, type EffectRunner } from '@ratchet/core';
 import { Client, Connection } from '@temporalio/client';
 import { TemporalClient } from './client.ts';
 import { maxPayloadBytes } from './payload-limit.ts';
@@ -60,14 +59,7 @@ export type TemporalDriverOptions = z.input<typeof temporalDriverOptionsSchema>;
  * const driver = temporalDriver({ address: 'localhost:7233', agentModules: ['./src/agents.ts'] });
  */
 export function temporalDriver(options: TemporalDriverOptions = {}): Driver {
-  const parsed = temporalDriverOptionsSchema.safeParse(options);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const valid = Object.keys(temporalDriverOptionsSchema.shape);
-    const what = issue.code === 'unrecognized_keys' ? `unknown option ${issue.keys.join(', ')}` : `${issue.path.join('.')}: ${issue.message}`;
-    throw new ConfigError(`Invalid temporal driver options: ${what}. Valid options: ${valid.join(', ')}`, { valid });
-  }
-  const config = parsed.data;
+  const config = parseDriverOptions('temporal', temporalDriverOptionsSchema, options);
   const connection = {
     address: config.address,
     ...(config.tls === undefined ? {} : { tls: toTlsConfig(config.tls) }),
@@ -81,7 +73,7 @@ export function temporalDriver(options: TemporalDriverOptions = {}): Driver {
       const client = new Client({ connection: await Connection.connect(connection), namespace: config.namespace });
       return new TemporalClient(client, { taskQueue: config.taskQueue, pollIntervalMs: config.pollIntervalMs });
     },
-    createWorker(executor: EffectExecutor, workerOptions: DriverWorkerOptions = {}) {
+    createWorker(executor: EffectRunner, workerOptions: DriverWorkerOptions = {}) {
       return createTemporalWorker(executor, {
         connection,
         namespace: config.namespace,

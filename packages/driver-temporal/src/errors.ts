@@ -1,4 +1,4 @@
-import { retryDelayMs, serializeError, type RetryPolicy } from '@ratchet/core';
+import { decideAttempt, type RetryPolicy } from '@ratchet/core';
 import { ApplicationFailure } from '@temporalio/common';
 
 /**
@@ -9,13 +9,16 @@ import { ApplicationFailure } from '@temporalio/common';
  * detail, so the workflow and the journal rebuild the same Ratchet error class.
  */
 export function toTemporalFailure(error: unknown, policy: RetryPolicy, attempt: number): ApplicationFailure {
-  const serialized = serializeError(error);
+  const decision = decideAttempt(error, attempt, policy);
+  const serialized = decision.error;
   return ApplicationFailure.create({
     type: serialized.name,
     message: serialized.message,
-    nonRetryable: !serialized.retryable,
+    // A dead-letter stays retryable: the activity's attempts are spent, and the workflow parks the run.
+    nonRetryable: decision.action === 'fail',
     details: [serialized],
-    ...(serialized.retryAfterMs === undefined ? {} : { nextRetryDelay: retryDelayMs(policy, attempt, serialized.retryAfterMs) }),
+    // Temporal's own backoff follows the same policy; only a retry-after needs saying.
+    ...(decision.action === 'retry' && serialized.retryAfterMs !== undefined ? { nextRetryDelay: decision.delayMs } : {}),
     ...(error instanceof Error ? { cause: error } : {}),
   });
 }

@@ -1,6 +1,7 @@
 import {
   NonDeterminismError,
   digest,
+  jsonByteLength,
   serializeError,
   withCompletionMetadata,
   type JournalEntry,
@@ -201,7 +202,7 @@ export function journalPage(run: RunHistory, from: number, maxBytes = journalPag
   let index = from;
   for (; index < journal.length; index++) {
     const { input: _input, ...entry } = journal[index]!;
-    bytes += Buffer.byteLength(JSON.stringify(entry));
+    bytes += jsonByteLength(entry);
     if (entries.length > 0 && bytes > maxBytes) break;
     entries.push(entry);
   }

@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
+import getPort from 'get-port';
 
 /** The CLI version `scripts/engines/install-temporal.sh` installs (it embeds server 1.32.0). */
 export const temporalCliVersion = '1.9.1';
@@ -53,7 +53,7 @@ export async function startTemporalServer(options: TemporalServerOptions = {}): 
   if (!existsSync(binary)) {
     throw new Error(`No Temporal CLI at ${binary}: run \`bash scripts/engines/install-temporal.sh\` (or set RATCHET_TEMPORAL_BIN)`);
   }
-  const port = options.port ?? (await freePort());
+  const port = options.port ?? (await getPort({ host: '127.0.0.1' }));
   const dbFile = options.dbFile ?? join(mkdtempSync(join(tmpdir(), 'ratchet-temporal-')), 'temporal.db');
   const namespace = options.namespace ?? 'default';
   const args = ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port), '--db-filename', dbFile, '--log-level', 'error'];
@@ -110,15 +110,4 @@ async function waitUntilServing(address: string, child: ChildProcess, timeoutMs:
     }
   }
   throw new Error(`Temporal dev server on ${address} did not answer within ${timeoutMs} ms: ${String(lastError)}\n${stderr()}`);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }

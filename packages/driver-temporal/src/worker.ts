@@ -1,5 +1,4 @@
-import type { DriverWorker } from '@ratchet/core';
-import type { EffectExecutor } from '@ratchet/core/worker';
+import type { DriverWorker, EffectRunner } from '@ratchet/core';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type NativeConnectionOptions } from '@temporalio/worker';
 import { createActivities } from './activity.ts';
 import { loadWorkflowBundle } from './bundle.ts';
@@ -24,7 +23,7 @@ export interface TemporalWorkerOptions {
  * instead of retrying its task forever, so a run whose code changed incompatibly stops (and reads
  * back as dead-lettered).
  */
-export async function createTemporalWorker(executor: EffectExecutor, options: TemporalWorkerOptions): Promise<DriverWorker> {
+export async function createTemporalWorker(executor: EffectRunner, options: TemporalWorkerOptions): Promise<DriverWorker> {
   const bundle = await loadWorkflowBundle({
     agents: [...executor.agents.values()],
     agentModules: options.agentModules,

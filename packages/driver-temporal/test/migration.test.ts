@@ -300,7 +300,7 @@ describe('temporal driver, migration and import', () => {
     const big = entries.map((entry) => (entry.position === 0 ? { ...entry, output: 'x'.repeat(3 * 1024 * 1024) } : entry));
     await assert.rejects(h.client.startSeeded('mg-big', migrant.name, start, { entries: big, signals: [] }), (error: unknown) => {
       assert.equal((error as { kind?: string }).kind, 'payload-too-large');
-      assert.match(String(error), /The start of run "mg-big" .* is \d+ bytes, over Temporal's payload limit/);
+      assert.match(String(error), /The start of run "mg-big" .* is \d+ bytes, over Temporal's limit of 2097152 bytes/);
       return true;
     });
     await assert.rejects(describeRun('mg-big'), RunNotFoundError);

@@ -86,7 +86,7 @@ describe('temporal driver', () => {
         .catch((e: unknown) => e);
       assert.ok(error instanceof RunFailedError, String(error));
       assert.equal(error.error.kind, 'payload-too-large');
-      assert.match(error.error.message, /output of step "step:report#1" is \d+ bytes, over Temporal's payload limit of 2097152 bytes/);
+      assert.match(error.error.message, /output of step "step:report#1" is \d+ bytes, over Temporal's limit of 2097152 bytes/);
       const [entry] = await h.client.journal('too-large');
       assert.deepEqual([entry!.stepId, entry!.status, entry!.attempts], ['step:report#1', 'failed', 1]);
     } finally {

@@ -13,10 +13,14 @@ export const driverPackages: Record<DriverName, string> = {
 
 export const configSchema = z.strictObject({
   driver: z.enum(driverNames),
-  /** Options for the local driver (see `@ratchet/driver-local`). */
-  local: z.strictObject({ path: z.string().min(1).optional(), leaseMs: z.number().positive().optional(), pollIntervalMs: z.number().positive().optional() }).optional(),
+  // Each driver's options are checked by that driver's own exported schema when it is created.
+  /** Options for the local driver (see `localDriverOptionsSchema` in `@ratchet/driver-local`). */
+  local: z.record(z.string(), z.unknown()).optional(),
+  /** Options for the Temporal driver (see `temporalDriverOptionsSchema` in `@ratchet/driver-temporal`). */
   temporal: z.record(z.string(), z.unknown()).optional(),
+  /** Options for the Restate driver (see `restateDriverOptionsSchema` in `@ratchet/driver-restate`). */
   restate: z.record(z.string(), z.unknown()).optional(),
+  /** Options for the Inngest driver (see `inngestDriverOptionsSchema` in `@ratchet/driver-inngest`). */
   inngest: z.record(z.string(), z.unknown()).optional(),
 });
 

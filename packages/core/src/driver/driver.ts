@@ -2,7 +2,9 @@ import type { CompensationRecord } from '../errors/errors.ts';
 import type { SerializedError } from '../errors/ratchet-error.ts';
 import type { JournalEntry } from '../journal/journal-entry.ts';
 import type { Usage } from '../model/completion.ts';
-import type { EffectExecutor } from '../worker/effect-executor.ts';
+import type { AgentDeclaration } from '../declarations/agent.ts';
+import type { EffectResult, EffectTarget } from '../runtime/durable-host.ts';
+import type { EffectContext } from '../worker/implementation.ts';
 import type { RunOptions } from '../runtime/run-options.ts';
 import type { MigrationRecord, SeededJournal } from '../journal/seeded-journal.ts';
 
@@ -17,8 +19,19 @@ export interface Driver {
   readonly name: string;
   readonly capabilities: DriverCapabilities;
   connectClient(): Promise<DriverClient>;
-  /** Hosts runs of the executor's agents; each execution calls `executeAgent` over a `DurableHost`. */
-  createWorker(executor: EffectExecutor, options?: DriverWorkerOptions): Promise<DriverWorker>;
+  /** Hosts runs of the runner's agents; each execution calls `executeAgent` over a `DurableHost`. */
+  createWorker(runner: EffectRunner, options?: DriverWorkerOptions): Promise<DriverWorker>;
+}
+
+/**
+ * What a driver's worker is given: the worker's agents, and the one way to run an effect (a step's
+ * or tool's implementation, a completion on its route, a prompt, a compensation). Core builds it
+ * from the user's registry in `createWorker`; a driver calls `execute` for each attempt and never
+ * builds one, so an effect means the same thing on every engine.
+ */
+export interface EffectRunner {
+  readonly agents: ReadonlyMap<string, AgentDeclaration>;
+  execute(target: EffectTarget, input: unknown, context: EffectContext): Promise<EffectResult>;
 }
 
 export interface DriverCapabilities {

@@ -1,4 +1,5 @@
 import type { AgentDeclaration } from '../declarations/agent.ts';
+import type { EffectRunner } from '../driver/driver.ts';
 import { ConfigError, MissingImplementationError } from '../errors/errors.ts';
 import { pinOf, type PinnedPrompt, type PromptDeclaration } from '../llm/prompt.ts';
 import type { ModelProvider } from '../model/model-provider.ts';
@@ -27,7 +28,7 @@ export interface WorkerRegistry {
  * Runs effects on a worker: finds the implementation or the model provider for a target and calls
  * it. Every driver's worker uses this one, so an effect means the same thing on every engine.
  */
-export class EffectExecutor {
+export class EffectExecutor implements EffectRunner {
   readonly agents: ReadonlyMap<string, AgentDeclaration>;
   readonly #implementations = new Map<string, Implementation>();
   readonly #providers = new Map<string, ModelProvider>();
