@@ -78,7 +78,8 @@ export function inngestDriver(options: InngestDriverOptions = {}): Driver {
   return {
     specificationVersion: 'ratchet.driver.v1',
     name: 'inngest',
-    capabilities: { maxPayloadBytes: config.maxStepOutputBytes },
+    // The server decides how many requests it sends (per-function concurrency keys, on the server).
+    capabilities: { maxPayloadBytes: config.maxStepOutputBytes, workerConcurrency: 'engine' },
     async connectClient() {
       return new InngestClient({ app: config.appId, inngest: inngest(), api, pollIntervalMs: config.pollIntervalMs, maxEventBytes: config.maxEventBytes });
     },

@@ -33,7 +33,7 @@ export function localDriver(options: LocalDriverOptions = {}): Driver {
   return {
     specificationVersion: 'ratchet.driver.v1',
     name: 'local',
-    capabilities: {},
+    capabilities: { workerConcurrency: 'runs' },
     async connectClient() {
       const { db, store } = open();
       return new LocalClient(store, { pollIntervalMs: Math.min(config.pollIntervalMs, 50), onClose: () => db.close() });

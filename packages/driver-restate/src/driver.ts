@@ -54,7 +54,8 @@ export function restateDriver(options: RestateDriverOptions = {}): Driver {
   return {
     specificationVersion: 'ratchet.driver.v1',
     name: 'restate',
-    capabilities: { maxPayloadBytes: config.maxPayloadBytes },
+    // The server decides how many invocations it sends (`worker.invoker.concurrent-invocations-limit`).
+    capabilities: { maxPayloadBytes: config.maxPayloadBytes, workerConcurrency: 'engine' },
     async connectClient() {
       return new RestateClient(api(), config);
     },

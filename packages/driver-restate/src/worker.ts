@@ -20,8 +20,8 @@ import { agentWorkflow } from './workflow.ts';
  * run started on a worker that died resumes on whichever worker answers there next. In production
  * put a load balancer in front and set `endpointUrl` to its address.
  *
- * `DriverWorkerOptions.concurrency` is not applied: Restate decides how many invocations it sends
- * (`worker.invoker.concurrent-invocations-limit` on the server).
+ * Restate decides how many invocations it sends (`worker.invoker.concurrent-invocations-limit` on
+ * the server), so `createWorker` refuses `DriverWorkerOptions.concurrency` with a `CapabilityError`.
  */
 export class RestateWorker implements DriverWorker {
   readonly #api: RestateApi;

@@ -3,8 +3,9 @@ import { existsSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, afterEach, before, describe, it } from 'node:test';
-import { ConfigError, createClient, PayloadTooLargeError, RunDeadLetteredError, RunFailedError, RunNotFoundError, type RatchetClient } from '@ratchet/core';
+import { CapabilityError, ConfigError, createClient, PayloadTooLargeError, RunDeadLetteredError, RunFailedError, RunNotFoundError, type RatchetClient } from '@ratchet/core';
 import { createDriverFromConfig } from '@ratchet/core/config';
+import { createWorker } from '@ratchet/core/worker';
 import { killWhen, spawnWorker, startWorldService, stopAll, type AppliedEffect, type WorkerProcess, type WorldService } from '@ratchet/testing';
 import { restateDriver } from '../src/index.ts';
 import { freePort, startRestateServer, type RestateServer } from '../src/server.ts';
@@ -22,6 +23,16 @@ describe('restate driver options', () => {
     });
     assert.throws(() => restateDriver({ retention: 'forever' }), /Invalid restate driver option retention "forever"/);
     assert.equal((await createDriverFromConfig({ driver: 'restate', restate: {} })).capabilities.maxPayloadBytes, 32 * 1024 * 1024);
+  });
+
+  it('refuses a worker concurrency bound, which Restate decides on the server, naming the driver', async () => {
+    // Refused before anything connects: no server is needed to see it.
+    await assert.rejects(createWorker(restateDriver({ endpointPort: 1 }), { agents: [] }, { concurrency: 4 }), (error: unknown) => {
+      assert.ok(error instanceof CapabilityError, String(error));
+      assert.equal(error.driver, 'restate');
+      assert.match(error.message, /The restate driver cannot bound worker concurrency: the engine decides how much work it sends a worker/);
+      return true;
+    });
   });
 });
 

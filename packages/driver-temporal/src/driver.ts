@@ -68,7 +68,7 @@ export function temporalDriver(options: TemporalDriverOptions = {}): Driver {
   return {
     specificationVersion: 'ratchet.driver.v1',
     name: 'temporal',
-    capabilities: { maxPayloadBytes },
+    capabilities: { maxPayloadBytes, workerConcurrency: 'effects' },
     async connectClient() {
       const client = new Client({ connection: await Connection.connect(connection), namespace: config.namespace });
       return new TemporalClient(client, { taskQueue: config.taskQueue, pollIntervalMs: config.pollIntervalMs });

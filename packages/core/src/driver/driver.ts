@@ -34,13 +34,24 @@ export interface EffectRunner {
   execute(target: EffectTarget, input: unknown, context: EffectContext): Promise<EffectResult>;
 }
 
+/**
+ * What a driver can and cannot do, declared by the driver and checked when a worker is created: a
+ * worker asked for something its driver cannot do is refused with `CapabilityError` naming the
+ * driver, instead of the option being ignored.
+ */
 export interface DriverCapabilities {
   /** Largest journaled payload (input or output) the engine accepts, in bytes. */
   maxPayloadBytes?: number;
+  /**
+   * What `DriverWorkerOptions.concurrency` bounds on this driver: the `runs` one worker executes at
+   * once (local), or the `effects` it runs at once (Temporal's activity slots); `engine` when the
+   * engine decides how much work it sends a worker and the option cannot be honoured.
+   */
+  workerConcurrency: 'runs' | 'effects' | 'engine';
 }
 
 export interface DriverWorkerOptions {
-  /** How many runs one worker executes at once. */
+  /** How much one worker runs at once; what it counts is `DriverCapabilities.workerConcurrency`. */
   concurrency?: number;
 }
 

@@ -126,6 +126,25 @@ export class ConfigError extends RatchetError {
   }
 }
 
+/**
+ * The driver cannot do what was asked of it (a worker concurrency bound on an engine that decides how
+ * much work it sends, say). Raised when the worker is created, naming the driver and the capability,
+ * so nothing is silently ignored.
+ *
+ * @example
+ * await createWorker(restateDriver(), registry, { concurrency: 4 }); // CapabilityError: the restate driver cannot bound worker concurrency ...
+ */
+export class CapabilityError extends RatchetError {
+  readonly driver: string;
+  readonly capability: string;
+  constructor(driver: string, capability: string, explanation: string) {
+    super('capability', `The ${driver} driver cannot ${capability}: ${explanation}`, { data: { driver, capability } });
+    this.name = 'CapabilityError';
+    this.driver = driver;
+    this.capability = capability;
+  }
+}
+
 /** A provider has no API key. The message names the option and the environment variable, never a key. */
 export class MissingApiKeyError extends RatchetError {
   readonly provider: string;
@@ -282,6 +301,7 @@ registerErrorKind('unknown-tool', (s) => new UnknownToolError(str(d(s).tool), li
 registerErrorKind('missing-implementation', (s) => new MissingImplementationError(str(d(s).target), list(d(s).registered)));
 registerErrorKind('non-determinism', (s) => new NonDeterminismError(Number(d(s).position), str(d(s).expected), str(d(s).actual)));
 registerErrorKind('config', (s) => new ConfigError(s.message, d(s)));
+registerErrorKind('capability', (s) => Object.assign(new CapabilityError(str(d(s).driver), str(d(s).capability), ''), { message: s.message }));
 registerErrorKind('missing-api-key', (s) => new MissingApiKeyError(str(d(s).provider), str(d(s).variable)));
 registerErrorKind('provider', (s) => {
   const data = d(s);
