@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { spawnWorker, type WorkerProcess } from '@ratchet/testing';
+import { repoRoot } from './public-packages.ts';
 
 export interface CommandResult {
   code: number;
@@ -45,7 +46,9 @@ export function createConsumerProject(options: { copyFrom?: string } = {}): Cons
     const clean = Object.fromEntries(
       Object.entries(rest).filter((entry): entry is [string, string] => entry[1] !== undefined && !entry[0].startsWith('npm_')),
     );
-    return { ...clean, PATH: `${bin}:${process.env.PATH ?? ''}`, NODE_OPTIONS: '', ...extra };
+    // npm scripts put this repo's node_modules/.bin on PATH: a user's project never sees those.
+    const path = (process.env.PATH ?? '').split(':').filter((entry) => entry && !entry.startsWith(repoRoot));
+    return { ...clean, PATH: [bin, ...path].join(':'), NODE_OPTIONS: '', ...extra };
   };
 
   const run: ConsumerProject['run'] = async (command, args, runOptions = {}) => {

@@ -11,4 +11,6 @@ export const exitCodes = {
   invalidDocument: 6,
   /** The run moved to another driver; the message names it. */
   runMigrated: 7,
+  /** The engine's server did not answer at its address, or answered with an error; the message names the address. */
+  engineRequest: 8,
 } as const;

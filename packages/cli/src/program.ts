@@ -114,6 +114,7 @@ export async function runCli(argv: string[], io = defaultIo): Promise<number> {
       if (error.kind === 'journal-document') return exitCodes.invalidDocument;
       if (error.kind === 'usage') return exitCodes.usage;
       if (error.kind === 'run-migrated') return exitCodes.runMigrated;
+      if (error.kind === 'engine-request') return exitCodes.engineRequest;
       return exitCodes.failed;
     }
     io.err(`ratchet: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
+import getPort from 'get-port';
 import { z } from 'zod';
 import { createClient, defineAgent, defineStep, TerminalError } from '@ratchet/core';
 import { createWorker, implement } from '@ratchet/core/worker';
@@ -141,5 +142,16 @@ describe('ratchet CLI', () => {
     const result = ratchet('frobnicate');
     assert.equal(result.status, exitCodes.usage);
     assert.match(result.stderr, /unknown command 'frobnicate'/);
+  });
+
+  it("names the engine's address when nothing answers there, with its own exit code", async () => {
+    // A port nothing listens on: what a user sees when the Restate server is down.
+    const port = await getPort({ host: '127.0.0.1' });
+    const down = join(dir, 'restate-down.config.ts');
+    writeFileSync(down, `export default { driver: 'restate', restate: { ingressUrl: 'http://127.0.0.1:${port}', adminUrl: 'http://127.0.0.1:${port}' } };\n`);
+    const result = spawnSync(process.execPath, [bin, '--config', down, 'runs'], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(result.status, exitCodes.engineRequest, result.stderr);
+    assert.match(result.stderr, new RegExp(`Restate \\(admin API\\) at http://127\\.0\\.0\\.1:${port} did not answer POST /query \\(ECONNREFUSED\\): is the server running there\\?`));
+    assert.doesNotMatch(result.stderr, /unexpected error|at .*\.ts:\d+/);
   });
 });

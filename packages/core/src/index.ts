@@ -4,6 +4,7 @@ export * from './errors/ratchet-error.ts';
 export * from './errors/errors.ts';
 export * from './errors/migration-errors.ts';
 export * from './errors/limit-errors.ts';
+export * from './errors/engine-errors.ts';
 export * from './model/completion.ts';
 export * from './model/model-provider.ts';
 export * from './model/model-id.ts';

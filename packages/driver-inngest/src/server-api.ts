@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { EngineRequestError, engineFetch } from '@ratchet/core';
 
 /** An event as the server keeps it (`GET /v1/events`). */
 export interface StoredEvent {
@@ -81,8 +82,12 @@ export class ServerApi {
 
   /** The run's trace with step outputs, or undefined while the server has none yet. */
   async trace(inngestRunId: string): Promise<TraceSpan | undefined> {
-    const response = await this.#fetch(`/api/v2/runs/${inngestRunId}/trace?includeOutput=true`);
-    if (response.status === 404) return undefined;
+    const response = await this.#fetch(`/api/v2/runs/${inngestRunId}/trace?includeOutput=true`).catch((error: unknown) => {
+      // A run the server does not know (yet) is an answer, not a failure.
+      if (error instanceof EngineRequestError && error.status === 404) return undefined;
+      throw error;
+    });
+    if (!response) return undefined;
     const body = (await this.#json(response)) as { data?: { rootSpan?: TraceSpan } };
     return body.data?.rootSpan;
   }
@@ -92,13 +97,11 @@ export class ServerApi {
   }
 
   #fetch(path: string): Promise<Response> {
-    return fetch(`${this.#baseUrl}${path}`, { headers: this.#authorization ? { authorization: this.#authorization } : {} });
+    return engineFetch('Inngest', `${this.#baseUrl}${path}`, { method: 'GET', headers: this.#authorization ? { authorization: this.#authorization } : {} });
   }
 
   async #json(response: Response): Promise<unknown> {
-    const text = await response.text();
-    if (!response.ok) throw new Error(`Inngest server answered ${response.status} to ${response.url}: ${text.slice(0, 500)}`);
-    return JSON.parse(text);
+    return JSON.parse(await response.text());
   }
 }
 

@@ -1,5 +1,6 @@
 import {
   ConfigError,
+  EngineRequestError,
   NonDeterminismError,
   pollUntilEnded,
   RunMigratedError,
@@ -19,7 +20,7 @@ import { journalColumns, readJournal, type JournalRow, type ReadJournal } from '
 import { LedgerClient, type LedgerState, type MigrationRequest } from './ledger.ts';
 import { outcomeStateKey, serviceNames, type ServiceNames } from './naming.ts';
 import { assertWithinLimit } from './payload-limit.ts';
-import { RestateHttpError, sqlString, type RestateApi } from './restate-api.ts';
+import { sqlString, type RestateApi } from './restate-api.ts';
 import { enqueueMigration, enqueueSignal, migratedToMetadataKey } from './signal-queue.ts';
 import type { RunRequest, StoredOutcome } from './workflow.ts';
 
@@ -102,7 +103,7 @@ export class RestateClient implements DriverClient {
     try {
       answer = await this.#api.ingress(`/${service}/${encodeURIComponent(request.runId)}/run/send`, body);
     } catch (error) {
-      if (error instanceof RestateHttpError && error.status === 404) {
+      if (error instanceof EngineRequestError && error.status === 404) {
         throw new ConfigError(`Restate has no workflow "${service}" for agent "${request.agent}": start a worker that hosts it (it registers the agent) first`, { agent: request.agent, service });
       }
       throw error;
@@ -135,7 +136,7 @@ export class RestateClient implements DriverClient {
     try {
       await this.#api.attach(invocationId, queueAnswerMs); // delivered, or not answered in time: accepted either way
     } catch (error) {
-      const to = error instanceof RestateHttpError ? migratedTo(error) : undefined;
+      const to = error instanceof EngineRequestError ? migratedTo(error) : undefined;
       throw to === undefined ? error : new RunMigratedError(runId, to);
     }
   }
@@ -355,9 +356,9 @@ function handedOver(record: MigrationRecord, journal: ReadJournal): MigrationRec
 }
 
 /** The target of a signal the run's queue refused because the run was migrated. */
-function migratedTo(error: RestateHttpError): string | undefined {
+function migratedTo(error: EngineRequestError): string | undefined {
   try {
-    return (JSON.parse(error.body) as { metadata?: Record<string, string> }).metadata?.[migratedToMetadataKey];
+    return (JSON.parse(error.body ?? '') as { metadata?: Record<string, string> }).metadata?.[migratedToMetadataKey];
   } catch {
     return undefined;
   }

@@ -1,3 +1,5 @@
+import { engineFetch } from '@ratchet/core';
+
 /**
  * The few HTTP calls the driver makes to a Restate server: its ingress (start a workflow, call a
  * handler, attach to an invocation) and its admin API (register a deployment, query the SQL introspection tables, resume an
@@ -39,7 +41,7 @@ export class RestateApi {
   /**
    * Waits up to `timeoutMs` for an invocation's result. Resolves `{ done: false }` when it is not
    * done by then (a worker may not be up; the invocation stays queued); an invocation that failed
-   * rejects with `RestateHttpError`, whose body carries the failure's code, message and metadata.
+   * rejects with `EngineRequestError`, whose body carries the failure's code, message and metadata.
    */
   async attach<T>(invocationId: string, timeoutMs: number): Promise<{ done: true; value: T } | { done: false }> {
     try {
@@ -71,27 +73,15 @@ export class RestateApi {
     await this.#fetch(`${this.adminUrl}/invocations/${encodeURIComponent(invocationId)}/resume`, { method: 'PATCH' });
   }
 
-  async #fetch(url: string, init: { method: string; body?: string; signal?: AbortSignal }): Promise<Response> {
-    const response = await fetch(url, {
+  #fetch(url: string, init: { method: string; body?: string; signal?: AbortSignal }): Promise<Response> {
+    // Which of the two APIs, so the error names the address a user configured.
+    const api = url.startsWith(this.adminUrl) ? 'Restate (admin API)' : 'Restate (ingress)';
+    return engineFetch(api, url, {
       method: init.method,
       headers: { 'content-type': 'application/json', accept: 'application/json', ...this.#headers },
       ...(init.body === undefined ? {} : { body: init.body }),
       ...(init.signal === undefined ? {} : { signal: init.signal }),
     });
-    if (!response.ok) throw new RestateHttpError(init.method, url, response.status, await response.text());
-    return response;
-  }
-}
-
-/** A Restate server answered a driver request with an HTTP error. Retryable: the server may be restarting. */
-export class RestateHttpError extends Error {
-  readonly status: number;
-  readonly body: string;
-  constructor(method: string, url: string, status: number, body: string) {
-    super(`Restate answered ${status} to ${method} ${url}: ${body.slice(0, 500)}`);
-    this.name = 'RestateHttpError';
-    this.status = status;
-    this.body = body;
   }
 }
 

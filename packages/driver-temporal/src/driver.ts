@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { parseDriverOptions, type Driver, type DriverWorkerOptions, type EffectRunner } from '@ratchet/core';
 import { Client, Connection } from '@temporalio/client';
 import { TemporalClient } from './client.ts';
+import { connectTo } from './connect.ts';
 import { maxPayloadBytes } from './payload-limit.ts';
 import { createTemporalWorker } from './worker.ts';
 
@@ -70,7 +71,7 @@ export function temporalDriver(options: TemporalDriverOptions = {}): Driver {
     name: 'temporal',
     capabilities: { maxPayloadBytes, workerConcurrency: 'effects' },
     async connectClient() {
-      const client = new Client({ connection: await Connection.connect(connection), namespace: config.namespace });
+      const client = new Client({ connection: await connectTo(config.address, () => Connection.connect(connection)), namespace: config.namespace });
       return new TemporalClient(client, { taskQueue: config.taskQueue, pollIntervalMs: config.pollIntervalMs });
     },
     createWorker(executor: EffectRunner, workerOptions: DriverWorkerOptions = {}) {

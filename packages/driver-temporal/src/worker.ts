@@ -1,6 +1,7 @@
 import type { DriverWorker, EffectRunner } from '@ratchet/core';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type NativeConnectionOptions } from '@temporalio/worker';
 import { createActivities } from './activity.ts';
+import { connectTo } from './connect.ts';
 import { loadWorkflowBundle } from './bundle.ts';
 import type { WorkflowSettings } from './contract.ts';
 
@@ -31,7 +32,7 @@ export async function createTemporalWorker(executor: EffectRunner, options: Temp
     cacheDir: options.bundleCacheDir,
   });
   installRuntime(options.logLevel);
-  const connection = await NativeConnection.connect(options.connection);
+  const connection = await connectTo(options.connection.address ?? 'the configured address', () => NativeConnection.connect(options.connection));
   let worker: Worker;
   try {
     worker = await Worker.create({

@@ -1,5 +1,6 @@
 // Runs inside Temporal's workflow sandbox: imports only @temporalio/workflow and @ratchet/core.
 import {
+  ConfigError,
   ExecutionInterrupt,
   JournalPrefixHost,
   executeAgent,
@@ -55,7 +56,8 @@ export function defineAgentWorkflow(agents: readonly AgentDeclaration[], setting
   return async function ratchetAgentWorkflow(args: RunArgs): Promise<unknown> {
     const info = workflowInfo();
     const agent = byName.get(info.workflowType);
-    if (!agent) throw new Error(`This worker hosts no agent "${info.workflowType}"; it hosts: ${[...byName.keys()].join(', ')}`);
+    // A workflow task error, not a workflow failure: Temporal retries it until a worker that hosts the agent takes it.
+    if (!agent) throw new ConfigError(`This worker hosts no agent "${info.workflowType}"; it hosts: ${[...byName.keys()].join(', ')}`, { agent: info.workflowType });
 
     // The driver's own signals get their handlers first: signals that came before the workflow
     // started are handed out as handlers are set, and the default handler would take them all.

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { assertName } from '../declarations/names.ts';
+import { ConfigError } from '../errors/errors.ts';
 import { parseModelId } from '../model/model-id.ts';
 
 /**
@@ -50,7 +51,7 @@ export interface RouteSpec {
 export function defineRoute(options: { name: string; models: string[]; policy?: z.input<typeof routePolicySchema> }): RouteSpec {
   assertName('route', options.name);
   for (const model of options.models) parseModelId(model);
-  if (options.models.length === 0) throw new Error(`Route "${options.name}" lists no models`);
+  if (options.models.length === 0) throw new ConfigError(`Route "${options.name}" lists no models`, { route: options.name });
   return Object.freeze({ name: options.name, models: [...options.models], policy: routePolicySchema.parse(options.policy ?? {}) });
 }
 

@@ -1,3 +1,4 @@
+import { JournalDocumentError } from '../errors/migration-errors.ts';
 import { deserializeError } from '../errors/ratchet-error.ts';
 import type { JournalEntry } from '../journal/journal-entry.ts';
 import type { OpenWait } from '../journal/seeded-journal.ts';
@@ -27,13 +28,13 @@ export class JournalPrefixHost implements DurableHost {
 
   constructor(prefix: readonly JournalEntry[], inner: DurableHost, options: { openWait?: OpenWait } = {}) {
     prefix.forEach((entry, index) => {
-      if (entry.position !== index) throw new Error(`A journal prefix must hold positions 0..n in order; found ${entry.position} at ${index}`);
+      if (entry.position !== index) throw new JournalDocumentError('malformed', `a journal prefix must hold positions 0..n in order; found ${entry.position} at ${index}`);
     });
     this.#prefix = prefix;
     this.#inner = inner;
     this.#openWait = options.openWait;
     if (this.#openWait && this.#openWait.position !== prefix.length) {
-      throw new Error(`An open wait must follow the prefix: it is at ${this.#openWait.position}, the prefix holds ${prefix.length}`);
+      throw new JournalDocumentError('malformed', `an open wait must follow the prefix: it is at ${this.#openWait.position}, the prefix holds ${prefix.length}`);
     }
     this.runId = inner.runId;
     this.agent = inner.agent;

@@ -1,0 +1,68 @@
+import { RatchetError, registerErrorKind, type SerializedError } from './ratchet-error.ts';
+
+/**
+ * A driver's request to its engine's server failed: nothing answered at the address (the server is
+ * down, or the address is wrong), or the server answered with an HTTP error. The message names the
+ * engine, the method and the address, so "fetch failed" never reaches a user bare. Retryable: a
+ * server that is restarting answers again.
+ *
+ * @example
+ * // Restate (admin API) at http://127.0.0.1:9070 did not answer POST /query (ECONNREFUSED): is the server running there?
+ */
+export class EngineRequestError extends RatchetError {
+  readonly engine: string;
+  /** Where the driver looked for the server: an origin (`http://127.0.0.1:9070`) or `host:port`. */
+  readonly address: string;
+  /** The HTTP status the server answered with; absent when nothing answered. */
+  readonly status: number | undefined;
+  /** The server's answer, for an HTTP error. */
+  readonly body: string | undefined;
+
+  constructor(details: { engine: string; address: string; operation: string; status?: number; body?: string; reason?: string; cause?: unknown }) {
+    const { engine, address, operation, status, body, reason } = details;
+    super(
+      'engine-request',
+      status === undefined
+        ? `${engine} at ${address} did not answer ${operation}${reason ? ` (${reason})` : ''}: is the server running there?`
+        : `${engine} at ${address} answered ${status} to ${operation}${body ? `: ${body.slice(0, 500)}` : ''}`,
+      { retryable: true, cause: details.cause, data: { engine, address, operation, ...(status === undefined ? {} : { status }), ...(reason ? { reason } : {}) } },
+    );
+    this.name = 'EngineRequestError';
+    this.engine = engine;
+    this.address = address;
+    this.status = status;
+    this.body = body;
+  }
+}
+
+/**
+ * `fetch` for a driver's HTTP calls to its engine: a request nothing answered, or an answer that is
+ * not ok, becomes an `EngineRequestError` naming the engine and the address. A caller's abort
+ * (`signal`) is rethrown as it is.
+ */
+export async function engineFetch(
+  engine: string,
+  url: string,
+  init: { method: string; headers?: Record<string, string>; body?: string; signal?: AbortSignal },
+): Promise<Response> {
+  const { origin, pathname } = new URL(url);
+  const where = { engine, address: origin, operation: `${init.method} ${pathname}` };
+  let response: Response;
+  try {
+    response = await fetch(url, init);
+  } catch (error) {
+    if (init.signal?.aborted) throw error;
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    throw new EngineRequestError({ ...where, reason: cause?.code ?? cause?.message ?? (error as Error).message, cause: error });
+  }
+  if (!response.ok) throw new EngineRequestError({ ...where, status: response.status, body: await response.text() });
+  return response;
+}
+
+const d = (s: SerializedError) => s.data ?? {};
+registerErrorKind('engine-request', (s) =>
+  Object.assign(
+    new EngineRequestError({ engine: String(d(s).engine ?? ''), address: String(d(s).address ?? ''), operation: String(d(s).operation ?? ''), ...(typeof d(s).status === 'number' ? { status: d(s).status as number } : {}) }),
+    { name: s.name, message: s.message, data: d(s) },
+  ),
+);
