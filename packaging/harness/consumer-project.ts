@@ -1,16 +1,9 @@
-import { execFile } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { spawnWorker, type WorkerProcess } from '@ratchet/testing';
 import { repoRoot } from './public-packages.ts';
-
-export interface CommandResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+import { runCommand, type CommandResult } from './run-command.ts';
 
 /**
  * A user's project in a temporary folder outside the repo: no workspace, no link into this repo,
@@ -51,21 +44,8 @@ export function createConsumerProject(options: { copyFrom?: string } = {}): Cons
     return { ...clean, PATH: [bin, ...path].join(':'), NODE_OPTIONS: '', ...extra };
   };
 
-  const run: ConsumerProject['run'] = async (command, args, runOptions = {}) => {
-    try {
-      const { stdout, stderr } = await promisify(execFile)(command, args, {
-        cwd: runOptions.cwd ?? dir,
-        env: env(runOptions.env),
-        timeout: runOptions.timeoutMs ?? 240_000,
-        maxBuffer: 64 * 1024 * 1024,
-      });
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const failed = error as { code?: number | string; stdout?: string; stderr?: string; message: string };
-      if (typeof failed.code !== 'number') throw error;
-      return { code: failed.code, stdout: failed.stdout ?? '', stderr: failed.stderr ?? failed.message };
-    }
-  };
+  const run: ConsumerProject['run'] = (command, args, runOptions = {}) =>
+    runCommand(command, args, { cwd: runOptions.cwd ?? dir, env: env(runOptions.env), ...(runOptions.timeoutMs ? { timeoutMs: runOptions.timeoutMs } : {}) });
 
   return {
     dir,

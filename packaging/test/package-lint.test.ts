@@ -2,24 +2,18 @@
 // against what the tarball holds) and Are The Types Wrong (the declarations each entry point resolves
 // to under Node's ESM resolution and bundlers). The packages are ESM-only, so attw runs with the
 // `esm-only` profile: `require` and pre-exports (node10) resolution are out of scope by design.
-import { execFile } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { promisify } from 'node:util';
 import { packPublicPackages, type PackedPackage } from '../harness/pack-packages.ts';
 import { publicPackages, repoRoot } from '../harness/public-packages.ts';
+import { runCommand } from '../harness/run-command.ts';
 
 const run = async (command: string, args: string[]) => {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(command, args, { cwd: repoRoot, maxBuffer: 16 * 1024 * 1024 });
-    return { code: 0, output: `${stdout}${stderr}` };
-  } catch (error) {
-    const failed = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: failed.code ?? 1, output: `${failed.stdout ?? ''}${failed.stderr ?? ''}` };
-  }
+  const result = await runCommand(command, args, { cwd: repoRoot });
+  return { code: result.code, output: `${result.stdout}${result.stderr}` };
 };
 const bin = (name: string) => join(repoRoot, 'node_modules', '.bin', name);
 
