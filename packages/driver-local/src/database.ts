@@ -49,6 +49,7 @@ CREATE TABLE IF NOT EXISTS runs (
   status TEXT NOT NULL,
   executions INTEGER NOT NULL DEFAULT 0,
   wake_at INTEGER NOT NULL,
+  -- Moved by every signal and migration request: what an execution in flight must not sleep through.
   signal_version INTEGER NOT NULL DEFAULT 0,
   lease_owner TEXT,
   lease_expires_at INTEGER NOT NULL DEFAULT 0,

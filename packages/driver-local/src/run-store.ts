@@ -120,12 +120,14 @@ export class RunStore {
 
   /**
    * Records a migration request (the first target wins) and wakes the run if it waits, so a worker
-   * replays it to its wait and stops it there. A run that has ended is left as it is.
+   * replays it to its wait and stops it there. It moves the signal version like a signal does: an
+   * execution that looked for a request before this one landed must not then sleep through it.
+   * A run that has ended is left as it is.
    */
   requestMigration(runId: string, to: string, now: number): void {
     transaction(this.db, () => {
       const updated = this.#sql(
-        `UPDATE runs SET migration_to = COALESCE(migration_to, ?), updated_at = ?,
+        `UPDATE runs SET migration_to = COALESCE(migration_to, ?), signal_version = signal_version + 1, updated_at = ?,
            wake_at = CASE WHEN status = 'waiting' THEN ? ELSE wake_at END
          WHERE id = ? AND status IN ('pending', 'running', 'waiting')`,
       ).run(to, now, now, runId);
@@ -259,8 +261,9 @@ export class RunStore {
   }
 
   /**
-   * Releases the run until `wakeAt`. A signal that arrived during this execution (its version moved)
-   * makes it due at once, so a signal sent while the run was deciding to wait is never missed.
+   * Releases the run until `wakeAt`. A signal or migration request that arrived during this execution
+   * (the signal version moved) makes it due at once, so one sent while the run was deciding to wait
+   * is never missed.
    */
   suspend(runId: string, workerId: string, wakeAt: number | undefined, seenSignalVersion: number, now: number): void {
     this.#fenced(runId, workerId, () => {
