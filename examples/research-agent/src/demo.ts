@@ -47,9 +47,10 @@ say('');
 const usedProviders = [...new Set([researchModel, draftModel].map((model) => model.split(':')[0]!))].join(',');
 const workerEnv = { ...providerEnv, WORLD_URL: world.url, RATCHET_DB: dbPath, RATCHET_PROVIDERS: usedProviders };
 const workerEntry = fileURLToPath(new URL('./worker.ts', import.meta.url));
-const config = await loadConfig(fileURLToPath(new URL('../ratchet.config.ts', import.meta.url)));
+// The config reads RATCHET_DB when it loads, as the workers' copies do.
 process.env.RATCHET_DB = dbPath;
-const client = await createClient(await createDriverFromConfig({ ...config, local: { ...config.local, path: dbPath } }));
+const config = await loadConfig(fileURLToPath(new URL('../ratchet.config.ts', import.meta.url)));
+const client = await createClient(await createDriverFromConfig(config));
 
 try {
   const first = spawnWorker(workerEntry, { name: 'worker-1', env: workerEnv });

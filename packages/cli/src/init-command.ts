@@ -2,8 +2,7 @@ import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { RatchetError } from '@ratchet/core';
-import { driverNames, type DriverName } from '@ratchet/core/config';
-import { packageNameFor, projectFiles, type ProjectFile } from './project-template.ts';
+import { packageNameFor, projectFiles, scaffoldDrivers, type ProjectFile } from './project-template.ts';
 
 /**
  * `ratchet init` found files it would overwrite. A usage error (exit 2): nothing was written, and
@@ -24,9 +23,9 @@ export function addInitCommand(program: Command, context: { out: (text: string) 
   program
     .command('init [dir]')
     .description('scaffold a project: an agent with a completion, a tool and an approval, its worker, a start script and ratchet.config.ts')
-    .addOption(new Option('--driver <name>', 'the engine ratchet.config.ts names').choices(driverNames).default('local'))
+    .addOption(new Option('--driver <name>', 'the engine ratchet.config.ts names').choices(scaffoldDrivers).default('local'))
     .option('--force', 'overwrite files that are already there', false)
-    .action((dir: string | undefined, options: { driver: DriverName; force: boolean }) => {
+    .action((dir: string | undefined, options: { driver: string; force: boolean }) => {
       const root = resolve(dir ?? '.');
       const files = projectFiles({ name: packageNameFor(basename(root)), driver: options.driver });
       const overwritten = writeProject(root, files, options.force);

@@ -1,11 +1,17 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { driverPackages, type DriverName } from '@ratchet/core/config';
+import { driverPackageName } from '@ratchet/core/config';
 
 // One folder below the package root both in src/ (the repo) and in dist/ (a published tarball).
 const packageRoot = fileURLToPath(new URL('../', import.meta.url));
 const templatesDir = join(packageRoot, 'templates');
+
+/** The drivers `init` can scaffold for: one `templates/ratchet-config/<driver>.ts` each. */
+export const scaffoldDrivers: readonly string[] = readdirSync(join(templatesDir, 'ratchet-config'))
+  .filter((file) => file.endsWith('.ts'))
+  .map((file) => file.slice(0, -'.ts'.length))
+  .sort((a, b) => (a === 'local' ? -1 : b === 'local' ? 1 : a.localeCompare(b)));
 
 /** A file of a scaffolded project: its path relative to the project, with `/` separators. */
 export interface ProjectFile {
@@ -18,7 +24,7 @@ export interface ProjectFile {
  * since npm pack leaves out `.gitignore`), the chosen driver's `templates/ratchet-config/<driver>.ts`
  * as `ratchet.config.ts`, and a `package.json` whose Ratchet ranges follow this CLI's version.
  */
-export function projectFiles(options: { name: string; driver: DriverName }): ProjectFile[] {
+export function projectFiles(options: { name: string; driver: string }): ProjectFile[] {
   const projectDir = join(templatesDir, 'project');
   const copied = readdirSync(projectDir, { recursive: true, withFileTypes: true })
     .filter((entry) => entry.isFile())
@@ -40,9 +46,9 @@ export function packageNameFor(directoryName: string): string {
   return name || 'ratchet-agent';
 }
 
-function packageJson({ name, driver }: { name: string; driver: DriverName }) {
+function packageJson({ name, driver }: { name: string; driver: string }) {
   const ratchet = `^${cliVersion()}`;
-  const ratchetPackages = ['@ratchet/cli', '@ratchet/core', '@ratchet/providers', driverPackages[driver]];
+  const ratchetPackages = ['@ratchet/cli', '@ratchet/core', '@ratchet/providers', driverPackageName({}, driver)];
   const dependencies = Object.fromEntries(
     [...ratchetPackages.map((name): [string, string] => [name, ratchet]), ['zod', '^4.0.0'] as [string, string]].sort(([a], [b]) => a.localeCompare(b)),
   );

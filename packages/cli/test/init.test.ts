@@ -6,9 +6,10 @@ import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { after, describe, it } from 'node:test';
-import { createDriverFromConfig, driverNames, driverPackages, loadConfig } from '@ratchet/core/config';
+import { createDriverFromConfig, driverPackageName, loadConfig } from '@ratchet/core/config';
 import { startModelServer } from '@ratchet/testing';
 import { exitCodes } from '../src/index.ts';
+import { scaffoldDrivers } from '../src/project-template.ts';
 
 const bin = fileURLToPath(new URL('../src/bin.ts', import.meta.url));
 const cliVersion = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -29,7 +30,7 @@ describe('ratchet init', () => {
       .map((entry) => relative(dir, join(entry.parentPath, entry.name)).replaceAll('\\', '/'))
       .sort();
 
-  for (const driver of driverNames) {
+  for (const driver of scaffoldDrivers) {
     it(`scaffolds a project for the ${driver} driver whose config builds that driver`, async () => {
       const result = ratchet('--json', 'init', driver, '--driver', driver);
       assert.equal(result.status, exitCodes.ok, result.stderr);
@@ -49,7 +50,7 @@ describe('ratchet init', () => {
         '@ratchet/cli': ratchetRange,
         '@ratchet/core': ratchetRange,
         '@ratchet/providers': ratchetRange,
-        [driverPackages[driver]]: ratchetRange,
+        [driverPackageName({}, driver)]: ratchetRange,
         zod: pkg.dependencies.zod,
       });
       assert.match(pkg.dependencies.zod, /^\^4\./);
@@ -110,7 +111,7 @@ describe('ratchet init', () => {
   it('rejects an unknown driver with the valid ones, writing nothing', () => {
     const result = ratchet('init', 'kafka', '--driver', 'kafka');
     assert.equal(result.status, exitCodes.usage);
-    assert.match(result.stderr, /argument 'kafka' is invalid\. Allowed choices are local, temporal, restate, inngest/);
+    assert.match(result.stderr, /argument 'kafka' is invalid\. Allowed choices are local, inngest, restate, temporal/);
     assert.equal(existsSync(join(root, 'kafka')), false);
   });
 

@@ -1,34 +1,40 @@
 import { z } from 'zod';
 
-export const driverNames = ['local', 'temporal', 'restate', 'inngest'] as const;
-export type DriverName = (typeof driverNames)[number];
+/**
+ * A driver's name: the suffix of its package, `@ratchet/driver-<name>` (`local` → `@ratchet/driver-local`).
+ * Core lists no driver, so a driver someone else publishes is configured the same way.
+ */
+export const driverNameSchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]*$/, 'a driver name is lower-case letters, digits and dashes, like "local" or "temporal"');
 
-/** The package that implements each driver; `createDriverFromConfig` imports it on demand. */
-export const driverPackages: Record<DriverName, string> = {
-  local: '@ratchet/driver-local',
-  temporal: '@ratchet/driver-temporal',
-  restate: '@ratchet/driver-restate',
-  inngest: '@ratchet/driver-inngest',
-};
+export const configSchema = z
+  .object({
+    /** The driver runs start on; its options are the section of the same name. */
+    driver: driverNameSchema,
+    /** Where a driver's package is not `@ratchet/driver-<name>`: `{ dbos: 'ratchet-driver-dbos' }`. */
+    driverPackages: z.record(driverNameSchema, z.string().min(1)).optional(),
+  })
+  // Every other key is one driver's options, checked by that driver's own exported schema when it is
+  // created. Sections of drivers not selected are kept, so moving to an engine changes one line and
+  // `ratchet migrate --to <driver>` finds the target's options in the same file.
+  .catchall(z.record(z.string(), z.unknown()));
 
-export const configSchema = z.strictObject({
-  driver: z.enum(driverNames),
-  // Each driver's options are checked by that driver's own exported schema when it is created.
-  /** Options for the local driver (see `localDriverOptionsSchema` in `@ratchet/driver-local`). */
-  local: z.record(z.string(), z.unknown()).optional(),
-  /** Options for the Temporal driver (see `temporalDriverOptionsSchema` in `@ratchet/driver-temporal`). */
-  temporal: z.record(z.string(), z.unknown()).optional(),
-  /** Options for the Restate driver (see `restateDriverOptionsSchema` in `@ratchet/driver-restate`). */
-  restate: z.record(z.string(), z.unknown()).optional(),
-  /** Options for the Inngest driver (see `inngestDriverOptionsSchema` in `@ratchet/driver-inngest`). */
-  inngest: z.record(z.string(), z.unknown()).optional(),
-});
+/** `ratchet.config.ts`: the driver, and one section of options per driver (`local: { path }`). */
+export interface RatchetConfig {
+  driver: string;
+  driverPackages?: Record<string, string>;
+  [section: string]: unknown;
+}
 
-export type RatchetConfig = z.input<typeof configSchema>;
+/** The package that implements `driver` under this config. */
+export function driverPackageName(config: Pick<RatchetConfig, 'driverPackages'>, driver: string): string {
+  return config.driverPackages?.[driver] ?? `@ratchet/driver-${driver}`;
+}
 
 /**
- * Declares `ratchet.config.ts`. The value is checked when it is loaded, so an unknown driver or
- * option is reported with the list of valid ones.
+ * Declares `ratchet.config.ts`. The value is checked when it is loaded, and the selected driver's
+ * options by the driver itself, so an unknown option is reported with the list of valid ones.
  *
  * @example
  * export default defineConfig({ driver: 'local', local: { path: '.ratchet/runs.db' } });

@@ -1,35 +1,24 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { z } from 'zod';
 import type { Driver } from '../driver/driver.ts';
 import { ConfigError } from '../errors/errors.ts';
-import { configSchema, driverNames, driverPackages, type RatchetConfig } from './define-config.ts';
+import { configSchema, driverPackageName, type RatchetConfig } from './define-config.ts';
 
-/** Checks a config value, naming the bad key and listing what is valid. */
-export function parseConfig(value: unknown, source = 'config'): z.output<typeof configSchema> {
+/** Checks a config value, naming the bad key. */
+export function parseConfig(value: unknown, source = 'config'): RatchetConfig {
   const result = configSchema.safeParse(value);
-  if (result.success) return result.data;
+  if (result.success) return result.data as RatchetConfig;
   const issue = result.error.issues[0]!;
   const path = issue.path.map(String).join('.');
-  if (issue.path[0] === 'driver') {
-    throw new ConfigError(
-      `${source}: unknown driver ${JSON.stringify((value as { driver?: unknown })?.driver)}. Valid drivers: ${driverNames.join(', ')}`,
-      { valid: [...driverNames] },
-    );
-  }
-  if (issue.code === 'unrecognized_keys') {
-    const valid = Object.keys(path ? (configSchema.shape as any)[path]?.unwrap?.().shape ?? {} : configSchema.shape);
-    throw new ConfigError(
-      `${source}: unknown option ${issue.keys.map((key) => (path ? `${path}.${key}` : key)).join(', ')}. Valid options${path ? ` for ${path}` : ''}: ${valid.join(', ')}`,
-      { valid },
-    );
+  if (issue.path.length === 1 && issue.path[0] !== 'driver' && issue.path[0] !== 'driverPackages') {
+    throw new ConfigError(`${source}: ${path} must be an object of the ${path} driver's options`, { path });
   }
   throw new ConfigError(`${source}: ${path || 'config'}: ${issue.message}`, { path });
 }
 
 /** Loads and checks `ratchet.config.ts` (or the file given). */
-export async function loadConfig(file = 'ratchet.config.ts'): Promise<z.output<typeof configSchema>> {
+export async function loadConfig(file = 'ratchet.config.ts'): Promise<RatchetConfig> {
   const path = resolve(file);
   if (!existsSync(path)) throw new ConfigError(`No config file at ${path}`, { path });
   const module = (await import(pathToFileURL(path).href)) as { default?: RatchetConfig };
@@ -39,19 +28,19 @@ export async function loadConfig(file = 'ratchet.config.ts'): Promise<z.output<t
 /** Imports the configured driver's package and creates the driver with its options. */
 export async function createDriverFromConfig(value: RatchetConfig): Promise<Driver> {
   const config = parseConfig(value);
-  const module = await importDriverPackage(config.driver, driverPackages[config.driver]);
+  const module = await importDriverPackage(config.driver, driverPackageName(config, config.driver));
   return module.createDriver(config[config.driver] ?? {});
 }
 
 /** Imports a driver package, saying plainly when it is not installed (and not when one of its own imports fails). */
-export async function importDriverPackage(driver: string, packageName: string): Promise<{ createDriver: (options: unknown) => Driver }> {
+async function importDriverPackage(driver: string, packageName: string): Promise<{ createDriver: (options: unknown) => Driver }> {
   let module: { createDriver?: (options: unknown) => Driver };
   try {
     module = await import(packageName);
   } catch (error) {
     const missing = (error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && (error as Error).message.includes(`'${packageName}'`);
     if (!missing) throw error;
-    throw new ConfigError(`Driver "${driver}" needs the package ${packageName}, which is not installed`, { driver, package: packageName });
+    throw new ConfigError(`Driver "${driver}" needs the package ${packageName}, which is not installed (npm install ${packageName}, or name the driver's package in driverPackages)`, { driver, package: packageName });
   }
   if (typeof module.createDriver !== 'function') {
     throw new ConfigError(`${packageName} does not export createDriver`, { package: packageName });
