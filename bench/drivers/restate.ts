@@ -29,7 +29,7 @@ export const restate: BenchDriver = {
         'the same TypeScript SDK directly: a workflow whose steps are `ctx.run` of the no-op, or of the `openai` call returning its raw response; a recovery round awaits a durable promise that a shared handler resolves',
       notes: [
         'Both sides: inactivity timeout 500 ms (server default 1 min), so a parked run is suspended when its worker stops; after a new worker starts, both ask the admin API to retry the run now (`resume`), so Restate\'s retry backoff is not in the recovery time.',
-        'Ratchet\'s worker re-registers its deployment at every start (driver default `register: true`); the bare deployment registers once. A Ratchet signal reaches the run through its signal-queue object.',
+        'Ratchet\'s worker re-registers its deployment at every start (driver default `register: true`); the bare deployment registers once. A Ratchet signal reaches the run through its signal queue object.',
         'Ratchet counts each attempt in its ledger object (an ingress call, a second invocation) before the step runs, so a crashed attempt counts.',
         'Bytes: everything Restate keeps under the run\'s key: journal entries (`sys_journal.raw_length`), state (Ratchet\'s ledger) and promises.',
       ],

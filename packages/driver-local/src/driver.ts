@@ -1,21 +1,11 @@
-import { z } from 'zod';
 import { parseDriverOptions, type Driver, type DriverWorkerOptions, type EffectRunner } from '@ratchet/core';
 import { LocalClient } from './client.ts';
 import { openDatabase } from './database.ts';
 import { RunStore } from './run-store.ts';
 import { LocalWorker } from './worker.ts';
+import { localDriverOptionsSchema, type LocalDriverOptions } from './options.ts';
 
-export const localDriverOptionsSchema = z.strictObject({
-  /** The SQLite file every client and worker of this deployment shares. */
-  path: z.string().min(1).default('.ratchet/runs.db'),
-  /** A dead worker's runs are taken over after this long. Production default 30 s; tests use ~1 s. */
-  leaseMs: z.number().positive().default(30_000),
-  /** How often idle workers and waiting clients poll the database. */
-  pollIntervalMs: z.number().positive().default(200),
-  synchronous: z.enum(['NORMAL', 'FULL']).default('NORMAL'),
-});
-
-export type LocalDriverOptions = z.input<typeof localDriverOptionsSchema>;
+export { localDriverOptionsSchema, type LocalDriverOptions, type ResolvedLocalOptions } from './options.ts';
 
 /**
  * The embedded driver: a SQLite journal (Node's built-in `node:sqlite`, WAL) shared by any number

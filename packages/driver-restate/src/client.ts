@@ -15,14 +15,13 @@ import {
   type SerializedError,
   type StartRunRequest,
 } from '@ratchet/core';
-import type { ResolvedRestateOptions } from './driver.ts';
+import type { ResolvedRestateOptions } from './options.ts';
 import { journalColumns, readJournal, type JournalRow, type ReadJournal } from './journal.ts';
-import { LedgerClient, type LedgerState, type MigrationRequest } from './ledger.ts';
-import { outcomeStateKey, serviceNames, type ServiceNames } from './naming.ts';
+import { LedgerClient, type LedgerState } from './ledger.ts';
+import { outcomeStateKey, serviceNames, type ServiceNames, type MigrationRequest, type RunRequest, type StoredOutcome } from './protocol.ts';
 import { assertWithinLimit } from './payload-limit.ts';
-import { sqlString, type RestateApi } from './restate-api.ts';
-import { enqueueMigration, enqueueSignal, migratedToMetadataKey } from './signal-queue.ts';
-import type { RunRequest, StoredOutcome } from './workflow.ts';
+import { sqlString, type RestateApi } from './server-api.ts';
+import { enqueueMigration, enqueueSignal, migratedToMetadataKey } from './signals.ts';
 
 /**
  * A journal mismatch (the code replayed took another path than the journal's) is error code 570 in
@@ -119,7 +118,7 @@ export class RestateClient implements DriverClient {
   }
 
   /**
-   * Queues the signal for the run (see signal-queue.ts): resolves once Restate has accepted it
+   * Queues the signal for the run (see signals.ts): resolves once Restate has accepted it
    * durably, whether or not a worker is up; it fills the run's next durable promise of that name.
    *
    * A run asked to migrate takes no more signals: `RunMigratedError`, and nothing is queued. A
@@ -142,7 +141,7 @@ export class RestateClient implements DriverClient {
   }
 
   /**
-   * Records the request in the run's signal queue (see signal-queue.ts), which wakes the run if it
+   * Records the request in the run's signal queue (see signals.ts), which wakes the run if it
    * waits and makes its next step stop instead of running. Resolves once the queue handled it, or
    * after a few seconds when no worker is up: the request is durable in Restate's queue either way,
    * and the next execution of the run handles it before it runs a step. A run that has ended (or

@@ -19,10 +19,10 @@ import {
 import { CommandAwaiter } from './command-awaiter.ts';
 import { fromRestateFailure, toRestateError } from './errors.ts';
 import type { StepRecord } from './journal.ts';
-import type { LedgerClient, MigrationRequest } from './ledger.ts';
-import { migrationPromiseKey, signalPromiseKey } from './naming.ts';
+import type { LedgerClient } from './ledger.ts';
+import { migrationPromiseKey, signalPromiseKey, type MigrationRequest } from './protocol.ts';
 import { assertWithinLimit } from './payload-limit.ts';
-import type { QueueSnapshot } from './signal-queue.ts';
+import type { QueueSnapshot } from './signals.ts';
 
 export interface RestateHostRun {
   runId: string;
@@ -35,7 +35,7 @@ export interface RestateHostDeps {
   executor: EffectRunner;
   ledger: LedgerClient;
   maxPayloadBytes: number;
-  /** The run's signal queue object (see signal-queue.ts). */
+  /** The run's signal queue object (see signals.ts). */
   signalQueue: string;
   /** Signals a seeded run was handed, not consumed yet: each wait of a name takes these first. */
   carried: readonly PendingSignal[];
@@ -56,7 +56,7 @@ type Woken<T> = { outcome: T } | { migration: MigrationRequest };
  * combinators, and every Restate promise is awaited through one `CommandAwaiter`: the SDK does not
  * support awaiting its promises separately at once, which native `Promise.all` in agents would do.
  *
- * A migration request stops the run at a safe point (see signal-queue.ts for how it arrives):
+ * A migration request stops the run at a safe point (see signals.ts for how it arrives):
  * - before a step that would run: the step's `ctx.run` asks the ledger before it runs anyway, and
  *   on a request it journals a stop marker instead of running, so a replay stops at the same place
  *   and a replayed step never stops;

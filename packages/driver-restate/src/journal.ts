@@ -1,8 +1,6 @@
 import { withCompletionMetadata, type JournalEntry, type SerializedError, type SignalOutcome } from '@ratchet/core';
 import { failureFacts } from './errors.ts';
-import type { MigrationRequest } from './ledger.ts';
-import { migrationPromiseKey, parseStepId } from './naming.ts';
-import type { RunRequest } from './workflow.ts';
+import { migrationPromiseKey, parseStepId, type MigrationRequest, type RunRequest } from './protocol.ts';
 
 /**
  * The value of the head `ctx.run` of each Ratchet position. Every position starts with one `ctx.run`

@@ -1,6 +1,7 @@
 import * as restate from '@restatedev/restate-sdk';
 import type { SerializedError } from '@ratchet/core';
-import type { RestateApi } from './restate-api.ts';
+import type { RestateApi } from './server-api.ts';
+import type { MigrationRequest } from './protocol.ts';
 
 /**
  * The run's ledger: a Restate virtual object keyed by run id, whose state counts the run's
@@ -11,17 +12,12 @@ import type { RestateApi } from './restate-api.ts';
  * from outside the run's journal; exclusive handlers make each count atomic.
  *
  * It also holds the run's migration request, forwarded by the run's signal queue (which decides it,
- * see signal-queue.ts): a step that is about to run asks the ledger anyway, so the answer that
+ * see signals.ts): a step that is about to run asks the ledger anyway, so the answer that
  * says "stop here instead" costs no extra call.
  */
 export interface LedgerState {
   executions?: number;
   deadLetter?: { stepId: string; error: SerializedError };
-}
-
-/** A migration request: the driver the run moves to. */
-export interface MigrationRequest {
-  to: string;
 }
 
 /** What a step learns before it runs: its attempt number, or that the run stops for a migration instead. */

@@ -1,5 +1,5 @@
 import * as restate from '@restatedev/restate-sdk';
-import type { RestateApi } from './restate-api.ts';
+import type { RestateApi } from './server-api.ts';
 
 /** The SDK's code for a journal mismatch: the replayed code asked for another step than the journal has. */
 const journalMismatchCode = 570;

@@ -2,11 +2,11 @@ import * as http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import * as restate from '@restatedev/restate-sdk';
 import type { DriverWorker, DriverWorkerOptions, EffectRunner } from '@ratchet/core';
-import type { ResolvedRestateOptions } from './driver.ts';
+import type { ResolvedRestateOptions } from './options.ts';
 import { LedgerClient, ledgerObject } from './ledger.ts';
-import { serviceNames } from './naming.ts';
-import { signalQueueObject } from './signal-queue.ts';
-import type { RestateApi } from './restate-api.ts';
+import { serviceNames } from './protocol.ts';
+import { signalQueueObject } from './signals.ts';
+import type { RestateApi } from './server-api.ts';
 import { agentWorkflow } from './workflow.ts';
 
 /**

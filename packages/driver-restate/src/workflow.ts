@@ -6,43 +6,27 @@ import {
   serializeError,
   toMilliseconds,
   type AgentDeclaration,
-  type MigrationRecord,
   type EffectRunner,
   type RunOutcome,
-  type StartRunRequest,
 } from '@ratchet/core';
-import type { ResolvedRestateOptions } from './driver.ts';
+import type { ResolvedRestateOptions } from './options.ts';
 import { RestateHost } from './host.ts';
-import type { LedgerClient, MigrationRequest } from './ledger.ts';
+import type { LedgerClient } from './ledger.ts';
 import { pauseOnJournalMismatch } from './pause-on-mismatch.ts';
-import { migrationPromiseKey, outcomeStateKey, signalPromiseKey } from './naming.ts';
+import { migrationPromiseKey, outcomeStateKey, signalPromiseKey, type MigrationRequest, type RunRequest, type SignalRequest, type StoredOutcome } from './protocol.ts';
 import { assertWithinLimit } from './payload-limit.ts';
-import type { RestateApi } from './restate-api.ts';
-import { flushQueue } from './signal-queue.ts';
+import type { RestateApi } from './server-api.ts';
+import { flushQueue } from './signals.ts';
 
 /** How long an execution waits for its signal queue before it runs a step (see `flushQueue`). */
 const flushTimeoutMs = 10_000;
-
-/**
- * What the client submits to start a run: the workflow's input, journaled by Restate (the workflow
- * key is the run id). A wire format: add fields, never rename.
- */
-export type RunRequest = Omit<StartRunRequest, 'runId'>;
-
-/** The run's end in workflow state: what `executeAgent` returned, or the migration it stopped for. */
-export type StoredOutcome = RunOutcome | { status: 'migrated'; migration: MigrationRecord; /** The position it stopped at. */ position: number };
-
-export interface SignalRequest {
-  name: string;
-  payload: unknown;
-}
 
 /**
  * One agent as a Restate workflow keyed by run id. `run` executes the agent (once per workflow
  * key, as Restate guarantees) and keeps the outcome in workflow state, where the client reads it;
  * a failed run also fails the invocation, so Restate's own tools show it. `signal` is a shared
  * handler that fills the run's next signal promise of that name, and `migrate` one that resolves
- * the run's migration promise; both are called by the run's signal queue only (see signal-queue.ts).
+ * the run's migration promise; both are called by the run's signal queue only (see signals.ts).
  *
  * A seeded run's executions wrap the host in core's `JournalPrefixHost`, which answers the seeded
  * entries without a Restate command (so the run's own steps start at the next position) and

@@ -7,7 +7,7 @@ import {
   type EffectResponse,
   type JournalPage,
   type JournalPageRequest,
-} from './contract.ts';
+} from './protocol.ts';
 import { toTemporalFailure } from './errors.ts';
 import { journalPage, readRunHistory, type RunHistory } from './journal.ts';
 import { assertPayloadSize } from './payload-limit.ts';

@@ -5,7 +5,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ConfigError, type AgentDeclaration } from '@ratchet/core';
 import { DefaultLogger, bundleWorkflowCode } from '@temporalio/worker';
-import type { WorkflowSettings } from './contract.ts';
+import type { WorkflowSettings } from './protocol.ts';
 
 // This package runs from its TypeScript sources inside the Ratchet repo (the `@ratchet/source`
 // export condition) and from dist/ when installed; the bundle takes the workflow module and the

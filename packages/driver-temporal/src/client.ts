@@ -12,7 +12,7 @@ import {
   type StartRunRequest,
 } from '@ratchet/core';
 import { Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type WorkflowExecutionDescription, type WorkflowHandle } from '@temporalio/client';
-import { memoKeys, migrateSignalName, redriveSignalName, type DeadLetterMemo, type MigrateRequest, type RunArgs } from './contract.ts';
+import { memoKeys, migrateSignalName, redriveSignalName, type DeadLetterMemo, type MigrateRequest, type RunArgs } from './protocol.ts';
 import { joinChain, readRunHistory, runStartOf, type RunHistory } from './journal.ts';
 import { assertRunStartSize } from './payload-limit.ts';
 

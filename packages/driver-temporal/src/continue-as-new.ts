@@ -9,7 +9,7 @@ import {
   type JournalPageRequest,
   type RunArgs,
   type WorkflowSettings,
-} from './contract.ts';
+} from './protocol.ts';
 
 type JournalActivities = Record<typeof journalPageActivityName, (request: JournalPageRequest) => Promise<JournalPage>>;
 

@@ -31,11 +31,11 @@ import {
   type EffectResponse,
   type RecordedEntry,
   type WorkflowSettings,
-} from './contract.ts';
+} from './protocol.ts';
 import type { HistoryLimit } from './history-limit.ts';
 import type { MigrationRequest } from './migration-request.ts';
 import { assertPayloadSize } from './payload-limit.ts';
-import type { SignalInbox } from './signal-inbox.ts';
+import type { SignalInbox } from './signals.ts';
 
 type EffectActivities = Record<typeof effectActivityName, (request: EffectRequest) => Promise<EffectResponse>>;
 

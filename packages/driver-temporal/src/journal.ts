@@ -26,7 +26,7 @@ import {
   type RecordedEntry,
   type RunArgs,
   type RunFailureDetails,
-} from './contract.ts';
+} from './protocol.ts';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 type Payload = temporal.api.common.v1.IPayload;

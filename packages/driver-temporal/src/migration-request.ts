@@ -1,7 +1,7 @@
 // Runs inside Temporal's workflow sandbox: imports only @temporalio/workflow and @ratchet/core.
 import { ExecutionInterrupt, migrationStop } from '@ratchet/core';
 import { CancellationScope, condition } from '@temporalio/workflow';
-import type { MigrateRequest } from './contract.ts';
+import type { MigrateRequest } from './protocol.ts';
 
 /**
  * A run's migration request, as the `__ratchet_migrate` signal delivered it, and the safe points

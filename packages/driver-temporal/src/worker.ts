@@ -3,7 +3,7 @@ import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type N
 import { createActivities } from './activity.ts';
 import { connectTo } from './connect.ts';
 import { loadWorkflowBundle } from './bundle.ts';
-import type { WorkflowSettings } from './contract.ts';
+import type { WorkflowSettings } from './protocol.ts';
 
 export interface TemporalWorkerOptions {
   connection: NativeConnectionOptions;

@@ -21,11 +21,11 @@ import {
   type RunArgs,
   type RunFailureDetails,
   type WorkflowSettings,
-} from './contract.ts';
+} from './protocol.ts';
 import { HistoryLimit } from './history-limit.ts';
 import { TemporalHost } from './host.ts';
 import { MigrationRequest } from './migration-request.ts';
-import { SignalInbox } from './signal-inbox.ts';
+import { SignalInbox } from './signals.ts';
 
 /**
  * The workflow function for a set of agents. The generated workflow entry exports it as the

@@ -7,7 +7,7 @@ import { RunConflictError, RunDeadLetteredError, RunFailedError, type JournalEnt
 import { openai } from '@ratchet/providers';
 import { spawnWorker, startModelServer, stopAll } from '@ratchet/testing';
 import { Client, Connection } from '@temporalio/client';
-import type { RunArgs } from '../src/contract.ts';
+import type { RunArgs } from '../src/protocol.ts';
 import { createHarness, waitFor, type Harness } from './harness.ts';
 import { longCounter, longNoteV1, longNoteV2, longNoteV2Promoted, longSaga, renamedLongCounter } from './fixtures/long-agents.ts';
 

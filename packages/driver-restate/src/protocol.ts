@@ -1,4 +1,6 @@
-import type { StepKind } from '@ratchet/core';
+// Wire names and stored shapes: how Ratchet things are named inside Restate and what its handlers
+// and state hold. Runs already in Restate depend on them: add fields, never rename.
+import type { MigrationRecord, RunOutcome, StartRunRequest, StepKind } from '@ratchet/core';
 
 /**
  * How Ratchet things are named inside Restate. Agent names cannot contain `.`, so the system
@@ -11,7 +13,7 @@ export interface ServiceNames {
   readonly ledger: string;
   /**
    * The virtual object, keyed by run id, that delivers signals in order and records a migration
-   * request (see signal-queue.ts).
+   * request (see signals.ts).
    */
   readonly signals: string;
   /** The agent name of a workflow service, or undefined for a service that is not an agent's. */
@@ -38,7 +40,7 @@ export const signalPromiseKey = (signal: string, seq: number) => `signal:${signa
 
 /**
  * The durable promise a migration request resolves with `{ to }`: every sleep and signal wait races
- * it, so a request wakes a parked run (see signal-queue.ts).
+ * it, so a request wakes a parked run (see signals.ts).
  */
 export const migrationPromiseKey = 'ratchet.migrate';
 
@@ -53,4 +55,24 @@ export function parseStepId(stepId: string): { kind: StepKind; name: string } {
   const colon = stepId.indexOf(':');
   const hash = stepId.lastIndexOf('#');
   return { kind: stepId.slice(0, colon) as StepKind, name: stepId.slice(colon + 1, hash) };
+}
+
+/** A migration request: the driver the run moves to. */
+export interface MigrationRequest {
+  to: string;
+}
+
+/**
+ * What the client submits to start a run: the workflow's input, journaled by Restate (the workflow
+ * key is the run id). A wire format: add fields, never rename.
+ */
+export type RunRequest = Omit<StartRunRequest, 'runId'>;
+
+/** The run's end in workflow state: what `executeAgent` returned, or the migration it stopped for. */
+export type StoredOutcome = RunOutcome | { status: 'migrated'; migration: MigrationRecord; /** The position it stopped at. */ position: number };
+
+/** A signal for the run, as its queue hands it to the workflow's `signal` handler. */
+export interface SignalRequest {
+  name: string;
+  payload: unknown;
 }

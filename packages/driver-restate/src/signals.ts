@@ -1,8 +1,6 @@
 import * as restate from '@restatedev/restate-sdk';
-import type { MigrationRequest } from './ledger.ts';
-import type { ServiceNames } from './naming.ts';
-import { isTimeout, sqlString, type RestateApi } from './restate-api.ts';
-import type { SignalRequest } from './workflow.ts';
+import type { ServiceNames, MigrationRequest, SignalRequest } from './protocol.ts';
+import { isTimeout, sqlString, type RestateApi } from './server-api.ts';
 
 export interface QueuedSignal extends SignalRequest {
   /** The workflow of the run's agent. */

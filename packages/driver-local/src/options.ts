@@ -1,0 +1,16 @@
+import { z } from 'zod';
+
+export const localDriverOptionsSchema = z.strictObject({
+  /** The SQLite file every client and worker of this deployment shares. */
+  path: z.string().min(1).default('.ratchet/runs.db'),
+  /** A dead worker's runs are taken over after this long. Production default 30 s; tests use ~1 s. */
+  leaseMs: z.number().positive().default(30_000),
+  /** How often idle workers and waiting clients poll the database. */
+  pollIntervalMs: z.number().positive().default(200),
+  synchronous: z.enum(['NORMAL', 'FULL']).default('NORMAL'),
+});
+
+export type LocalDriverOptions = z.input<typeof localDriverOptionsSchema>;
+
+/** The options after parsing, defaults filled in. */
+export type ResolvedLocalOptions = z.output<typeof localDriverOptionsSchema>;

@@ -1,0 +1,48 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+
+const pem = z.string().min(1);
+
+export const temporalDriverOptionsSchema = z.strictObject({
+  /** The frontend's gRPC address: a dev server, a self-hosted cluster, or `<ns>.<acct>.tmprl.cloud:7233`. */
+  address: z.string().min(1).default('127.0.0.1:7233'),
+  namespace: z.string().min(1).default('default'),
+  /** Workers poll it; clients start runs on it. One per set of agents that deploy together. */
+  taskQueue: z.string().min(1).default('ratchet'),
+  /** Paths of the modules exporting the worker's agents; they are bundled into the workflow unchanged. */
+  agentModules: z.array(z.string().min(1)).default([]),
+  /** TLS for the connection: `true` for system roots, or PEM strings (mTLS). */
+  tls: z
+    .union([
+      z.boolean(),
+      z.strictObject({ serverNameOverride: z.string().optional(), serverRootCACertificate: pem.optional(), clientCertPair: z.strictObject({ crt: pem, key: pem }).optional() }),
+    ])
+    .optional(),
+  /** An API key (Temporal Cloud); implies TLS. */
+  apiKey: z.string().min(1).optional(),
+  /** Longest one attempt of a step, tool or completion may run. Production default 10 min. */
+  activityStartToCloseTimeoutMs: z.number().positive().default(600_000),
+  /** A killed worker's attempt is retried after this long without a heartbeat. Production default 30 s; tests ~1 s. */
+  activityHeartbeatTimeoutMs: z.number().positive().default(30_000),
+  /** A killed worker's cached runs move to another worker after this long. SDK default 10 s; tests ~1 s. */
+  stickyQueueScheduleToStartTimeoutMs: z.number().positive().default(10_000),
+  /**
+   * A run continues as new at the first step boundary after its own history passes this many
+   * events (Temporal warns at 10,240 and fails at 51,200). Default 4,096, where Temporal suggests it.
+   */
+  continueAsNewAfterEvents: z.int().positive().default(4_096),
+  /** ... or this many bytes (Temporal warns at 10 MB and fails at 50 MB). Default 4 MB, where Temporal suggests it. */
+  continueAsNewAfterBytes: z.int().positive().default(4 * 1024 * 1024),
+  /** How often `result()` asks the server for the run's state. */
+  pollIntervalMs: z.number().positive().default(200),
+  /** The Temporal SDK's log level, when this driver installs the SDK runtime (it leaves one the app installed alone). */
+  logLevel: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('WARN'),
+  /** Where built workflow bundles are cached (by content), or false to bundle at every worker start. */
+  bundleCacheDir: z.union([z.string().min(1), z.literal(false)]).default(join(homedir(), '.cache', 'ratchet', 'temporal', 'bundles')),
+});
+
+export type TemporalDriverOptions = z.input<typeof temporalDriverOptionsSchema>;
+
+/** The options after parsing, defaults filled in. */
+export type ResolvedTemporalOptions = z.output<typeof temporalDriverOptionsSchema>;
