@@ -1,18 +1,18 @@
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
-import { RatchetError } from '@ratchet/core';
+import { UsageError } from '@ratchet/core';
 import { packageNameFor, projectFiles, scaffoldDrivers, type ProjectFile } from './project-template.ts';
 
 /**
  * `ratchet init` found files it would overwrite. A usage error (exit 2): nothing was written, and
  * `--force` overwrites them.
  */
-export class ProjectFilesExistError extends RatchetError {
+export class ProjectFilesExistError extends UsageError {
   readonly files: string[];
 
   constructor(dir: string, files: string[]) {
-    super('usage', `${dir} already has ${files.join(', ')}; nothing was written (--force overwrites ${files.length === 1 ? 'it' : 'them'})`, { data: { dir, files } });
+    super(`${dir} already has ${files.join(', ')}; nothing was written (--force overwrites ${files.length === 1 ? 'it' : 'them'})`, { dir, files });
     this.name = 'ProjectFilesExistError';
     this.files = files;
   }
@@ -51,7 +51,7 @@ export function addInitCommand(program: Command, context: { out: (text: string) 
 
 /** Writes every file or none: files already there are refused unless `force`. Returns the overwritten ones. */
 function writeProject(root: string, files: ProjectFile[], force: boolean): string[] {
-  if (existsSync(root) && !statSync(root).isDirectory()) throw new RatchetError('usage', `${root} is a file, not a directory`);
+  if (existsSync(root) && !statSync(root).isDirectory()) throw new UsageError(`${root} is a file, not a directory`);
   const existing = files.filter((file) => existsSync(join(root, file.path))).map((file) => file.path);
   if (existing.length > 0 && !force) throw new ProjectFilesExistError(root, existing);
   for (const file of files) {

@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { forkRun, formatPortableJournal, migrateRun, RatchetError, type RatchetClient } from '@ratchet/core';
+import { forkRun, formatPortableJournal, migrateRun, UsageError, type RatchetClient } from '@ratchet/core';
 import { startProgress } from './progress.ts';
 
 export interface CommandContext {
@@ -85,6 +85,6 @@ function readDocument(file: string): string {
   try {
     return readFileSync(file === '-' ? 0 : file, 'utf8');
   } catch (error) {
-    throw new RatchetError('usage', `Cannot read the journal document ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new UsageError(`Cannot read the journal document ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
 }

@@ -1,6 +1,6 @@
 // Workflow-safe entry: declarations, the ctx API, errors, the journal model and the driver spec.
 // Nothing here imports Node built-ins or an engine, so agent modules bundle into a Temporal workflow.
-export * from './errors/ratchet-error.ts';
+export { RatchetError, ratchetErrorKinds, serializeError, deserializeError, type RatchetErrorKind, type RatchetErrorOptions, type SerializedError } from './errors/ratchet-error.ts';
 export * from './errors/errors.ts';
 export * from './errors/migration-errors.ts';
 export * from './errors/limit-errors.ts';

@@ -1,13 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
+  crashedAttemptsError,
   deserializeError,
+  EngineFailureError,
   NonDeterminismError,
+  ratchetErrorKinds,
   ProviderError,
   RatchetError,
   serializeError,
   TerminalError,
   ToolInputError,
+  WorkerCrashError,
 } from '../src/index.ts';
 
 describe('errors', () => {
@@ -39,5 +43,38 @@ describe('errors', () => {
     const foreign = Object.assign(new Error('x'), { [Symbol.for('ratchet.error')]: true });
     assert.ok(RatchetError.isInstance(foreign));
     assert.ok(!RatchetError.isInstance(new Error('x')));
+  });
+
+  it('every kind is one class, registered in core: each reads back as its own class', () => {
+    for (const kind of ratchetErrorKinds.filter((kind) => kind !== 'application')) {
+      const back = deserializeError({ name: 'Anything', kind, message: 'm', retryable: false, data: {} });
+      assert.equal(back.kind, kind);
+      assert.notEqual(back.constructor, RatchetError, `${kind} has a class of its own`);
+    }
+  });
+
+  it('a kind from another release reads back as an application error and is written back unchanged', () => {
+    const foreign = { name: 'QuotaError', kind: 'quota', message: 'over quota', retryable: true, data: { quota: 3 } };
+    const back = deserializeError(foreign);
+    assert.equal(back.kind, 'application');
+    assert.equal(back.name, 'QuotaError');
+    assert.deepEqual(serializeError(back), foreign);
+  });
+
+  it('a crashed step and an engine that ended a run by itself are typed errors, journaled as before', () => {
+    // The bytes drivers journaled before WorkerCrashError existed.
+    assert.deepEqual(crashedAttemptsError('step:charge#1', 3), {
+      name: 'WorkerCrashError',
+      kind: 'worker-crash',
+      message: '3 attempt(s) of "step:charge#1" ended with their worker dying before an outcome was recorded',
+      retryable: true,
+    });
+    assert.ok(deserializeError(crashedAttemptsError('step:charge#1', 3)) instanceof WorkerCrashError);
+    const cancelled = new EngineFailureError({ engine: 'Temporal', how: 'cancelled', message: 'The workflow was cancelled' });
+    assert.equal(cancelled.retryable, false);
+    const back = deserializeError(serializeError(cancelled));
+    assert.ok(back instanceof EngineFailureError);
+    assert.deepEqual([back.engine, back.how, back.retryable], ['Temporal', 'cancelled', false]);
+    assert.equal(new EngineFailureError({ engine: 'Restate', how: 'paused', message: 'paused' }).retryable, true);
   });
 });

@@ -1,7 +1,9 @@
 import type { Inngest } from 'inngest';
 import {
   PayloadTooLargeError,
-  RatchetError,
+  CapabilityError,
+  EngineRequestError,
+  MigrationError,
   jsonByteLength,
   pollUntilEnded,
   RunMigratedError,
@@ -32,7 +34,6 @@ const redriveSettleMs = 30_000;
 // What the SDK adds to an event it sends (`ts`, `meta`), kept free under the server's event size limit.
 const sdkEventFieldsBytes = 1_024;
 
-
 /** How long `requestMigration` waits for the server to show the request it sent. */
 const requestVisibleWithinMs = 10_000;
 
@@ -61,6 +62,20 @@ export class InngestClient implements DriverClient {
     this.#api = options.api;
     this.#pollIntervalMs = options.pollIntervalMs;
     this.#maxEventBytes = options.maxEventBytes;
+  }
+
+  /**
+   * The SDK's `send`. It fails with a bare `TypeError: fetch failed` when nothing answers, and with its
+   * own words on an HTTP error; either becomes an `EngineRequestError` naming the server's address.
+   */
+  async #send(payload: Parameters<Inngest.Any['send']>[0]): ReturnType<Inngest.Any['send']> {
+    try {
+      return await this.#inngest.send(payload);
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string } }).cause;
+      const reason = cause?.code ?? (error instanceof Error ? error.message : String(error));
+      throw new EngineRequestError({ engine: 'Inngest', address: this.#api.baseUrl, operation: 'a sent event', reason, cause: error });
+    }
   }
 
   async startRun(request: StartRunRequest) {
@@ -93,7 +108,7 @@ export class InngestClient implements DriverClient {
         hint: 'the run was not started. Its input and seeded journal travel in that event: keep large payloads outside them (store them and pass a reference), or raise maxEventBytes where the server accepts more',
       });
     }
-    const sent = await this.#inngest.send(event);
+    const sent = await this.#send(event);
     this.#started.set(request.runId, { internal_id: sent.ids[0] ?? '', name, data: { ...data }, ts: Date.now() });
     return { created: true, agent: request.agent, inputDigest: request.inputDigest };
   }
@@ -112,7 +127,7 @@ export class InngestClient implements DriverClient {
       if (description.migration) throw new RunMigratedError(runId, description.migration.to);
     }
     const data: SignalEventData = { runId, name, payload: payload ?? null };
-    await this.#inngest.send({ name: eventNames.signal(this.#app, runId), data });
+    await this.#send({ name: eventNames.signal(this.#app, runId), data });
   }
 
   async readRunStart(runId: string): Promise<RunStart> {
@@ -135,14 +150,14 @@ export class InngestClient implements DriverClient {
     const request: MigrationRequest = { runId, to };
     const wake: SignalEventData = { runId, name: migrationWakeName, payload: null, wake: true };
     const name = eventNames.migrate(this.#app, runId);
-    await this.#inngest.send([
+    await this.#send([
       { name, id: migrateEventId(runId), data: request },
       { name: eventNames.signal(this.#app, runId), data: wake },
     ]);
     // The server stores a sent event a moment later: wait until steps can see it, so a run does not
     // run on past the step boundaries after the request returned.
     for (const deadline = Date.now() + requestVisibleWithinMs; (await this.#api.listEvents(name)).length === 0; ) {
-      if (Date.now() > deadline) throw new Error(`The migration request for run "${runId}" was sent but is not visible on the Inngest server after ${requestVisibleWithinMs} ms`);
+      if (Date.now() > deadline) throw new MigrationError(runId, `The migration request for run "${runId}" was sent but is not visible on the Inngest server after ${requestVisibleWithinMs} ms`);
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
   }
@@ -171,15 +186,15 @@ export class InngestClient implements DriverClient {
       // The server itself gave up (its 20 retries of one request failed: no worker answered for that
       // long). Inngest's "rerun from step" would start a new Inngest run that executes that step again,
       // so Ratchet does not do it behind the caller's back.
-      throw new RatchetError(
-        'redrive-unsupported',
-        `Run "${runId}" was failed by the Inngest server itself (${description.deadLetter?.error.message ?? 'unknown'}); ` +
-          'it cannot be redriven without running its last step again. Rerun it from the Inngest UI ("Rerun from step") or start a new run.',
-        { data: { runId } },
+      throw new CapabilityError(
+        'inngest',
+        `redrive run "${runId}"`,
+        `the Inngest server failed it itself (${description.deadLetter?.error.message ?? 'unknown'}), and it cannot be redriven without running its last step again. ` +
+          'Rerun it from the Inngest UI ("Rerun from step") or start a new run.',
       );
     }
     const data: RedriveEventData = { runId, incident: deadLetter.incident };
-    await this.#inngest.send({ name: eventNames.redrive(this.#app, runId), id: `ratchet-redrive:${runId}:${deadLetter.incident}`, data });
+    await this.#send({ name: eventNames.redrive(this.#app, runId), id: `ratchet-redrive:${runId}:${deadLetter.incident}`, data });
     // Return once the run has taken the redrive, so a `result()` right after waits for the new end
     // instead of reading the old dead-letter (the event reaches the parked step in well under a second).
     const deadline = Date.now() + redriveSettleMs;

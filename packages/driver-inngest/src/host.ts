@@ -11,6 +11,7 @@ import {
   digest,
   effectContext,
   jsonByteLength,
+  MigrationError,
   migrationStop,
   serializeError,
   type DurableHost,
@@ -237,7 +238,7 @@ export class InngestHost implements DurableHost {
    * this host threw): the first request's target, when it stopped, and the wait it stopped in.
    */
   migrated(interrupt: ExecutionInterrupt): MigratedOutcome {
-    if (!this.#migration) throw new Error('A migration stop reached the Inngest worker without a migration request: only its host may throw one');
+    if (!this.#migration) throw new MigrationError(this.runId, 'A migration stop reached the Inngest worker without a migration request: only its host may throw one');
     const { openWait } = interrupt.details;
     return { status: 'migrated', to: this.#migration.to, stoppedAt: this.#migration.stoppedAt, ...(openWait ? { openWait } : {}) };
   }

@@ -1,4 +1,4 @@
-import { withCompletionMetadata, type CompensationRecord, type JournalEntry, type RunDescription, type RunOutcome, type SerializedError } from '@ratchet/core';
+import { EngineFailureError, serializeError, withCompletionMetadata, type CompensationRecord, type JournalEntry, type RunDescription, type RunOutcome, type SerializedError } from '@ratchet/core';
 import { isRatchetRecord, type DeadLetterRecord, type MigratedOutcome, type RatchetRecord } from './protocol.ts';
 import type { TraceSpan } from './server-api.ts';
 
@@ -68,7 +68,7 @@ export function readRunRecord(root: TraceSpan): RunRecord {
     return { journal, consumedSignals, description: { ...base, status: 'dead-lettered', deadLetter: { error } } };
   }
   if (root.status === 'CANCELLED') {
-    const error: SerializedError = { name: 'CancelledError', kind: 'cancelled', message: 'The run was cancelled on the Inngest server', retryable: false };
+    const error = serializeError(new EngineFailureError({ engine: 'Inngest', how: 'cancelled', message: 'The run was cancelled on the Inngest server' }));
     return { journal, consumedSignals, description: { ...base, status: 'failed', error, compensations: [] } };
   }
   if (deadLetter) {
@@ -90,12 +90,7 @@ function isOutcome(value: unknown): value is RunOutcome | MigratedOutcome {
 
 function inngestError(output: unknown): SerializedError {
   const error = (output as { error?: { name?: string; message?: string } } | null)?.error ?? (output as { name?: string; message?: string } | null);
-  return {
-    name: error?.name ?? 'InngestRunFailed',
-    kind: 'engine',
-    message: `The Inngest server failed the run: ${error?.message ?? JSON.stringify(output)}`,
-    retryable: true,
-  };
+  return serializeError(new EngineFailureError({ engine: 'Inngest', how: 'failed', message: `The Inngest server failed the run: ${error?.message ?? JSON.stringify(output)}` }));
 }
 
 function time(value: string | undefined): number | undefined {

@@ -36,11 +36,12 @@ const eventPageSize = 50;
 const allTime = '1970-01-01T00:00:00Z';
 
 export class ServerApi {
-  readonly #baseUrl: string;
+  /** The server's origin, as errors name it. */
+  readonly baseUrl: string;
   readonly #authorization: string | undefined;
 
   constructor(options: { baseUrl: string; signingKey?: string }) {
-    this.#baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.#authorization = options.signingKey ? `Bearer ${hashSigningKey(options.signingKey)}` : undefined;
   }
 
@@ -97,7 +98,7 @@ export class ServerApi {
   }
 
   #fetch(path: string): Promise<Response> {
-    return engineFetch('Inngest', `${this.#baseUrl}${path}`, { method: 'GET', headers: this.#authorization ? { authorization: this.#authorization } : {} });
+    return engineFetch('Inngest', `${this.baseUrl}${path}`, { method: 'GET', headers: this.#authorization ? { authorization: this.#authorization } : {} });
   }
 
   async #json(response: Response): Promise<unknown> {

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { Inngest, Middleware } from 'inngest';
 import { serve } from 'inngest/node';
-import { ExecutionInterrupt, JournalPrefixHost, executeAgent, type AgentDeclaration, type DriverWorker, type EffectRunner } from '@ratchet/core';
+import { EngineRequestError, ExecutionInterrupt, JournalPrefixHost, executeAgent, type AgentDeclaration, type DriverWorker, type EffectRunner } from '@ratchet/core';
 import { InngestHost, maxInngestAttempts, type HostLimits, type InngestSteps } from './host.ts';
 import { celString, eventNames, type StartEventData } from './protocol.ts';
 import type { ServerApi } from './server-api.ts';
@@ -91,7 +91,9 @@ export class InngestWorker implements DriverWorker {
       });
       if (synced?.ok) return;
       if (synced && (synced.status < 500 || attempt >= 5)) {
-        throw new Error(`Syncing the Inngest app "${this.#options.app}" failed (${synced.status}): ${await synced.text()}`);
+        // The serve handler answers with the server's refusal of the registration.
+        const operation = `the sync of app "${this.#options.app}" (PUT ${local})`;
+        throw new EngineRequestError({ engine: 'Inngest', address: this.#options.api.baseUrl, operation, status: synced.status, body: await synced.text() });
       }
       await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
     }

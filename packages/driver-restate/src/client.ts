@@ -6,6 +6,8 @@ import {
   RunMigratedError,
   RunNotFoundError,
   serializeError,
+  EngineFailureError,
+  type EngineFailureHow,
   terminalStatuses,
   type DriverClient,
   type JournalEntry,
@@ -213,7 +215,7 @@ export class RestateClient implements DriverClient {
     };
     switch (run.status) {
       case 'completed': {
-        const outcome = state.outcome ?? { status: 'failed', error: restateError(run.completion_failure ?? 'the invocation ended without an outcome', false), compensations: [] };
+        const outcome = state.outcome ?? { status: 'failed', error: engineFailure('failed', run.completion_failure ?? 'the invocation ended without an outcome'), compensations: [] };
         switch (outcome.status) {
           case 'completed':
             return { ...base, status: 'completed', output: outcome.output };
@@ -379,9 +381,9 @@ function deadLetterOf(failure: Failure | undefined, journal: ReturnType<typeof r
       return { error: serializeError(new NonDeterminismError(journaled.position, journaled.stepId, failure.commandName || '(another kind of step)')) };
     }
   }
-  return { error: restateError(failure?.message ?? 'Restate paused the run', true) };
+  return { error: engineFailure('paused', failure?.message ?? 'Restate paused the run') };
 }
 
-function restateError(message: string, retryable: boolean): SerializedError {
-  return { name: 'RestateError', kind: 'restate', message, retryable };
+function engineFailure(how: EngineFailureHow, message: string): SerializedError {
+  return serializeError(new EngineFailureError({ engine: 'Restate', how, message }));
 }

@@ -48,7 +48,7 @@ describe('restate driver: migration and seeded starts', () => {
         }),
         implement(flaky, {
           execute: async () => {
-            throw new RatchetError('flaky', 'not yet', { retryable: true, retryAfterMs: 60_000 });
+            throw new RatchetError('application', 'not yet', { retryable: true, retryAfterMs: 60_000 });
           },
         }),
       ],

@@ -11,6 +11,7 @@ import {
   digest,
   migrationStop,
   serializeError,
+  WorkerCrashError,
 } from '@ratchet/core';
 import {
   ActivityCancellationType,
@@ -209,15 +210,8 @@ function fromActivityFailure(error: ActivityFailure, stepId: string): { terminal
     return { terminal: false, error: { name: cause.type ?? 'ApplicationFailure', kind: 'application', message: cause.message, retryable: true } };
   }
   if (cause instanceof TimeoutFailure) {
-    return {
-      terminal: false,
-      error: {
-        name: 'WorkerCrashError',
-        kind: 'worker-crash',
-        message: `The attempts of "${stepId}" ended with their worker gone before an outcome was recorded (${cause.timeoutType} timeout)`,
-        retryable: true,
-      },
-    };
+    const message = `The attempts of "${stepId}" ended with their worker gone before an outcome was recorded (${cause.timeoutType} timeout)`;
+    return { terminal: false, error: serializeError(new WorkerCrashError(message)) };
   }
   return { terminal: false, error: { name: cause?.name ?? 'Error', kind: 'application', message: cause?.message ?? error.message, retryable: true } };
 }

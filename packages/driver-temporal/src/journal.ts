@@ -3,6 +3,8 @@ import {
   digest,
   jsonByteLength,
   serializeError,
+  EngineFailureError,
+  type EngineFailureHow,
   withCompletionMetadata,
   type JournalEntry,
   type MigrationRecord,
@@ -276,16 +278,19 @@ function failedEnd(failure: Failure, entries: JournalEntry[], scheduled: Map<num
 }
 
 /**
- * Temporal's replay compares each scheduled activity's id with history; the id is the step id, so
- * its message names both steps: "Activity id of scheduled event 'X' does not match activity id of
- * activity command 'Y'". Any other divergence (a timer where history has an activity, a missing
- * step) is reported at the first position past the journal, with Temporal's own words.
+ * Temporal's core fails the workflow with its workflow-task failure, which has no failure type
+ * (`applicationFailureInfo` is empty), only the documented code `[TMPRL1100]` and a message. When
+ * two activities diverge the message quotes both activity ids, history's first; those ids are step
+ * ids, so they are recognised among the steps history scheduled rather than read from the sentence
+ * around them. Any other divergence (a timer where history has an activity, a missing step) is
+ * reported at the first position past the journal, with Temporal's own words.
  */
 function toNonDeterminismError(message: string, entries: JournalEntry[], scheduled: Map<number, { request: EffectRequest }>): NonDeterminismError {
-  const ids = /Activity id of scheduled event '([^']*)' does not match activity id of activity command '([^']*)'/.exec(message);
-  if (ids) {
-    const expected = [...scheduled.values()].find(({ request }) => activityIdOf(request.stepId, ids[1]!))?.request;
-    if (expected) return new NonDeterminismError(expected.position, expected.stepId, ids[2]!.replace(/~\d+$/, ''));
+  const quoted = [...message.matchAll(/'([^']+)'/g)].map((match) => match[1]!);
+  if (quoted.length === 2) {
+    const [recorded, asked] = quoted as [string, string];
+    const expected = [...scheduled.values()].find(({ request }) => activityIdOf(request.stepId, recorded))?.request;
+    if (expected) return new NonDeterminismError(expected.position, expected.stepId, asked.replace(/~\d+$/, ''));
   }
   const position = entries.length === 0 ? 0 : Math.max(...entries.map((entry) => entry.position)) + 1;
   return new NonDeterminismError(position, 'the step Temporal recorded next', message.slice(message.indexOf(nondeterminismCode)));
@@ -296,8 +301,8 @@ function activityIdOf(stepId: string, activityId: string): boolean {
   return activityId === stepId || activityId.startsWith(`${stepId}~`);
 }
 
-function stoppedEnd(kind: string, message: string): RunEnd {
-  return { status: 'failed', error: { name: 'WorkflowStopped', kind, message, retryable: false }, compensations: [] };
+function stoppedEnd(how: EngineFailureHow, message: string): RunEnd {
+  return { status: 'failed', error: serializeError(new EngineFailureError({ engine: 'Temporal', how, message })), compensations: [] };
 }
 
 function decode<T>(payload: Payload | null | undefined): T {

@@ -59,7 +59,30 @@ export async function engineFetch(
   return response;
 }
 
+/** How an engine ended or parked a run by itself. */
+export type EngineFailureHow = 'terminated' | 'cancelled' | 'timed-out' | 'failed' | 'paused';
+
+/**
+ * The engine ended or parked a run by itself, outside Ratchet's steps: terminated, cancelled or
+ * timed out from its own UI or API, or failed or paused after its own retries of something Ratchet
+ * did not run. `how` says which; the message carries the engine's words. A paused or failed run is
+ * retryable (redrive it once the cause is fixed); a terminated or cancelled one is not.
+ */
+export class EngineFailureError extends RatchetError {
+  readonly engine: string;
+  readonly how: EngineFailureHow;
+
+  constructor(details: { engine: string; how: EngineFailureHow; message: string }) {
+    const { engine, how, message } = details;
+    super('engine-failure', message, { retryable: how === 'failed' || how === 'paused', data: { engine, how } });
+    this.name = 'EngineFailureError';
+    this.engine = engine;
+    this.how = how;
+  }
+}
+
 const d = (s: SerializedError) => s.data ?? {};
+registerErrorKind('engine-failure', (s) => new EngineFailureError({ engine: String(d(s).engine ?? ''), how: d(s).how as EngineFailureHow, message: s.message }));
 registerErrorKind('engine-request', (s) =>
   Object.assign(
     new EngineRequestError({ engine: String(d(s).engine ?? ''), address: String(d(s).address ?? ''), operation: String(d(s).operation ?? ''), ...(typeof d(s).status === 'number' ? { status: d(s).status as number } : {}) }),

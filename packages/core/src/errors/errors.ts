@@ -118,6 +118,26 @@ export class NonDeterminismError extends RatchetError {
   }
 }
 
+/**
+ * A step's attempts ended with their worker dying (killed, out of memory, cut off by the engine's
+ * timeout) before an outcome was recorded. Crashed attempts count like failed ones, so a step that
+ * kills its worker dead-letters after `maxAttempts` instead of crash-looping; redrive retries it.
+ */
+export class WorkerCrashError extends RatchetError {
+  constructor(message: string) {
+    super('worker-crash', message, { retryable: true });
+    this.name = 'WorkerCrashError';
+  }
+}
+
+/** A command or API was called wrongly (a missing argument, a file that cannot be read); the CLI exits 2. */
+export class UsageError extends RatchetError {
+  constructor(message: string, data: Record<string, unknown> = {}) {
+    super('usage', message, { data });
+    this.name = 'UsageError';
+  }
+}
+
 /** Options or config that name something that does not exist; the message lists what is valid. */
 export class ConfigError extends RatchetError {
   constructor(message: string, data: Record<string, unknown> = {}) {
@@ -292,6 +312,8 @@ function formatIssues(issues: ValidationIssue[]): string {
 const d = (s: SerializedError) => s.data ?? {};
 const str = (value: unknown) => String(value ?? '');
 const list = <T>(value: unknown) => (Array.isArray(value) ? (value as T[]) : []);
+const cause = (value: unknown): SerializedError =>
+  typeof (value as SerializedError | undefined)?.message === 'string' ? (value as SerializedError) : { name: 'Error', kind: 'application', message: 'unknown', retryable: false };
 
 registerErrorKind('terminal', (s) => new TerminalError(s.message, { data: d(s) }));
 registerErrorKind('input-validation', (s) => new InputValidationError(str(d(s).agent), list(d(s).issues)));
@@ -313,6 +335,12 @@ registerErrorKind('provider', (s) => {
   });
 });
 registerErrorKind('run-not-found', (s) => new RunNotFoundError(str(d(s).runId)));
+registerErrorKind('run-conflict', (s) => Object.assign(new RunConflictError(str(d(s).runId), ''), { message: s.message }));
+registerErrorKind('run-failed', (s) => Object.assign(new RunFailedError(str(d(s).runId), cause(d(s).error), list(d(s).compensations)), { message: s.message }));
+registerErrorKind('run-dead-lettered', (s) => Object.assign(new RunDeadLetteredError(str(d(s).runId), d(s).stepId === undefined ? undefined : str(d(s).stepId), cause(d(s).error)), { message: s.message }));
+registerErrorKind('result-timeout', (s) => new ResultTimeoutError(str(d(s).runId), Number(d(s).timeoutMs)));
+registerErrorKind('worker-crash', (s) => new WorkerCrashError(s.message));
+registerErrorKind('usage', (s) => new UsageError(s.message, d(s)));
 registerErrorKind('signal-payload', (s) => new SignalPayloadError(str(d(s).signal), list(d(s).issues)));
 
 export interface BudgetUsage {

@@ -8,6 +8,50 @@
  */
 const marker = Symbol.for('ratchet.error');
 
+/**
+ * Every kind of error Ratchet raises, one class each (defined and registered in core). The journal
+ * stores the kind, and `deserializeError` rebuilds the class from it. `application` is an error from
+ * user code or an SDK, carried with its own name.
+ */
+export const ratchetErrorKinds = [
+  'application',
+  'terminal',
+  'usage',
+  'config',
+  'capability',
+  'input-validation',
+  'output-validation',
+  'tool-input',
+  'unknown-tool',
+  'missing-implementation',
+  'missing-api-key',
+  'non-determinism',
+  'worker-crash',
+  'provider',
+  'budget-exceeded',
+  'context-window-exceeded',
+  'tool-call',
+  'payload-too-large',
+  'step-count-exceeded',
+  'engine-request',
+  'engine-failure',
+  'signal-payload',
+  'run-not-found',
+  'run-conflict',
+  'run-failed',
+  'run-dead-lettered',
+  'result-timeout',
+  'run-migrated',
+  'migration',
+  'journal-document',
+] as const;
+
+export type RatchetErrorKind = (typeof ratchetErrorKinds)[number];
+
+// The kind a journal held when it is not one of this version's (an entry written by another
+// release): the error reads back as `application` and is written back with the kind it had.
+const journaledKind = Symbol('ratchet.journaledKind');
+
 export interface RatchetErrorOptions {
   retryable?: boolean;
   /** Honoured by the retry policy as the earliest next attempt (a 429's `retry-after`). */
@@ -20,12 +64,13 @@ export interface RatchetErrorOptions {
 export class RatchetError extends Error {
   readonly [marker] = true;
   /** Stable machine-readable kind; the journal stores it and deserialisation rebuilds from it. */
-  readonly kind: string;
+  readonly kind: RatchetErrorKind;
+  [journaledKind]?: string;
   readonly retryable: boolean;
   readonly retryAfterMs: number | undefined;
   readonly data: Record<string, unknown>;
 
-  constructor(kind: string, message: string, options: RatchetErrorOptions = {}) {
+  constructor(kind: RatchetErrorKind, message: string, options: RatchetErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'RatchetError';
     this.kind = kind;
@@ -39,7 +84,7 @@ export class RatchetError extends Error {
   }
 }
 
-/** What the journal keeps of an error. */
+/** What the journal keeps of an error. Its `kind` is a string: a journal may come from another release. */
 export interface SerializedError {
   name: string;
   kind: string;
@@ -51,9 +96,13 @@ export interface SerializedError {
 
 type ErrorFactory = (serialized: SerializedError) => RatchetError;
 const factories = new Map<string, ErrorFactory>();
+const knownKinds: ReadonlySet<string> = new Set(ratchetErrorKinds);
 
-/** Lets `deserializeError` rebuild a specific class (and so `instanceof`) from its kind. */
-export function registerErrorKind(kind: string, factory: ErrorFactory): void {
+/**
+ * Lets `deserializeError` rebuild a specific class (and so `instanceof`) from its kind. Core's error
+ * modules call it for their own kinds only; it is not exported from the package.
+ */
+export function registerErrorKind(kind: RatchetErrorKind, factory: ErrorFactory): void {
   factories.set(kind, factory);
 }
 
@@ -61,7 +110,7 @@ export function serializeError(error: unknown): SerializedError {
   if (RatchetError.isInstance(error)) {
     const serialized: SerializedError = {
       name: error.name,
-      kind: error.kind,
+      kind: error[journaledKind] ?? error.kind,
       message: error.message,
       retryable: error.retryable,
     };
@@ -78,13 +127,13 @@ export function serializeError(error: unknown): SerializedError {
 
 export function deserializeError(serialized: SerializedError): RatchetError {
   const factory = factories.get(serialized.kind);
-  const error = factory
-    ? factory(serialized)
-    : new RatchetError(serialized.kind, serialized.message, {
-        retryable: serialized.retryable,
-        ...(serialized.retryAfterMs === undefined ? {} : { retryAfterMs: serialized.retryAfterMs }),
-        ...(serialized.data === undefined ? {} : { data: serialized.data }),
-      });
-  if (!factory) error.name = serialized.name;
+  if (factory) return factory(serialized);
+  const error = new RatchetError('application', serialized.message, {
+    retryable: serialized.retryable,
+    ...(serialized.retryAfterMs === undefined ? {} : { retryAfterMs: serialized.retryAfterMs }),
+    ...(serialized.data === undefined ? {} : { data: serialized.data }),
+  });
+  error.name = serialized.name;
+  if (!knownKinds.has(serialized.kind)) error[journaledKind] = serialized.kind;
   return error;
 }
