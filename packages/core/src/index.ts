@@ -8,6 +8,7 @@ export * from './errors/engine-errors.ts';
 export * from './model/completion.ts';
 export * from './model/model-provider.ts';
 export * from './model/model-id.ts';
+export * from './model/prompt-texts.ts';
 export * from './declarations/retry-policy.ts';
 export * from './declarations/step.ts';
 export * from './declarations/agent.ts';

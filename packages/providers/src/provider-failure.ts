@@ -1,4 +1,4 @@
-import { ProviderError, type ProviderErrorClass } from '@ratchet/core';
+import { ProviderError, type Completion, type ProviderErrorClass } from '@ratchet/core';
 import { parseRetryAfter } from './parse-retry-after.ts';
 import { redactSecrets } from './redact-secrets.ts';
 
@@ -46,4 +46,15 @@ export function describeCauses(error: unknown): string {
 /** A stream that ended without the model's final event: never journal half an answer as whole. */
 export function incompleteStream(context: CallContext): ProviderError {
   return providerFailure('unknown', 'the answer stream ended before the model finished', context);
+}
+
+/**
+ * The answer, unless it is a refusal: a model declining on policy grounds answers with a 200
+ * (Anthropic's `stop_reason: "refusal"`, OpenAI's `refusal` or `content_filter` finish), and that
+ * is a `content-policy` failure like OpenAI's 400, so the route's `onContentPolicy` decides.
+ */
+export function refusalAsFailure(completion: Completion, context: CallContext): Completion {
+  if (completion.finishReason !== 'content-filter') return completion;
+  const { provider, model } = context;
+  throw new ProviderError('content-policy', `${provider}:${model} refused the request (content policy)`, { provider, model });
 }

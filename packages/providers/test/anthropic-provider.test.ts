@@ -115,8 +115,27 @@ describe('anthropic provider: requests and answers', () => {
 
   it('maps refusal (the content-policy fault) and max_tokens stop reasons', async () => {
     server.script({ fault: 'content-policy' }, { text: 'cut', finishReason: 'length' });
-    assert.equal((await provider().doComplete(ask('a'), {})).finishReason, 'content-filter');
+    const refusal = await failure(provider().doComplete(ask('a'), {}));
+    assert.deepEqual([refusal.errorClass, refusal.retryable, refusal.message], ['content-policy', false, 'anthropic:claude-test refused the request (content policy)']);
     assert.equal((await provider().doComplete(ask('b'), {})).finishReason, 'length');
+  });
+
+  it('raises a refusal as content-policy when streamed too, after the deltas it sent', async () => {
+    server.script({ fault: 'content-policy' });
+    const refusal = await failure(provider({ id: 'claude' }).doComplete(ask('a'), { onToken: () => {} }));
+    assert.deepEqual([refusal.errorClass, refusal.message, refusal.data], [
+      'content-policy',
+      'claude:claude-test refused the request (content policy)',
+      { errorClass: 'content-policy', provider: 'claude', model: 'claude-test' },
+    ]);
+  });
+
+  it('estimates prompt tokens at 3.5 characters each plus 4 per text, whatever the provider id', () => {
+    const text = 'Durable agents never ask the model twice.';
+    const request: ModelRequest = { ...ask(text), tools: [{ name: 'weather', description: 'Weather', inputSchema: { type: 'object' } }] };
+    const tools = JSON.stringify(request.tools);
+    assert.equal(provider().estimateTokens?.(ask(text)), Math.ceil(text.length / 3.5) + 4);
+    assert.equal(provider({ id: 'claude' }).estimateTokens?.(request), Math.ceil(`${text}\n${tools}`.length / 3.5) + 8);
   });
 
   it('streams with onToken and assembles the same completion, tool calls and usage included', async () => {

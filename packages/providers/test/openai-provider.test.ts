@@ -90,7 +90,25 @@ describe('openai provider: requests and answers', () => {
   it('maps length and content-filter finish reasons', async () => {
     server.script({ text: 'cut', finishReason: 'length' }, { text: '', finishReason: 'content-filter' });
     assert.equal((await provider().doComplete(ask('a'), {})).finishReason, 'length');
-    assert.equal((await provider().doComplete(ask('b'), {})).finishReason, 'content-filter');
+    const refusal = await failure(provider().doComplete(ask('b'), {}));
+    assert.deepEqual([refusal.errorClass, refusal.retryable, refusal.message], ['content-policy', false, 'openai:gpt-test refused the request (content policy)']);
+  });
+
+  it('raises a content_filter finish as content-policy, streamed or not, for any provider id', async () => {
+    server.script({ text: '', finishReason: 'content-filter', times: 2 });
+    for (const options of [{}, { onToken: () => {} }]) {
+      const refusal = await failure(provider({ id: 'team-openai' }).doComplete(ask('b'), options));
+      assert.deepEqual([refusal.errorClass, refusal.message, refusal.data], [
+        'content-policy',
+        'team-openai:gpt-test refused the request (content policy)',
+        { errorClass: 'content-policy', provider: 'team-openai', model: 'gpt-test' },
+      ]);
+    }
+  });
+
+  it('estimates prompt tokens with the o200k_base tokenizer, 3 of framing per message', () => {
+    // o200k_base reads this sentence as 9 tokens (a character ratio would say 12).
+    assert.equal(provider({ id: 'renamed' }).estimateTokens?.(ask('Durable agents never ask the model twice.')), 9 + 3 + 3);
   });
 
   it('streams with onToken and assembles the same completion, tool calls and usage included', async () => {

@@ -19,7 +19,11 @@ export type RetryPolicyInput = z.input<typeof retryPolicySchema>;
 export const defaultRetryPolicy: RetryPolicy = retryPolicySchema.parse({});
 
 /** Delay before attempt `attempt + 1`, never earlier than a provider's `retry-after`. */
-export function retryDelayMs(policy: RetryPolicy, attempt: number, retryAfterMs?: number): number {
+export function retryDelayMs(
+  policy: Pick<RetryPolicy, 'initialIntervalMs' | 'backoffCoefficient' | 'maxIntervalMs'>,
+  attempt: number,
+  retryAfterMs?: number,
+): number {
   const backoff = Math.min(policy.initialIntervalMs * policy.backoffCoefficient ** (attempt - 1), policy.maxIntervalMs);
   return Math.max(backoff, retryAfterMs ?? 0);
 }

@@ -217,6 +217,11 @@ export class ProviderError extends RatchetError {
   }
 }
 
+/** By marker and kind, not `instanceof`: core may be loaded twice (see `RatchetError`). */
+export function isProviderError(error: unknown): error is ProviderError {
+  return RatchetError.isInstance(error) && error.kind === 'provider';
+}
+
 export class RunNotFoundError extends RatchetError {
   readonly runId: string;
   constructor(runId: string) {

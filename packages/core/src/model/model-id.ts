@@ -15,3 +15,8 @@ export function parseModelId(id: string): ModelId {
   }
   return { provider: id.slice(0, at), model: id.slice(at + 1) };
 }
+
+/** The id a route names a model by: `formatModelId('openai', 'gpt-4o-mini')` is `openai:gpt-4o-mini`. */
+export function formatModelId(provider: string, model: string): string {
+  return `${provider}:${model}`;
+}

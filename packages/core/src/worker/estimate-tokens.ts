@@ -1,17 +1,13 @@
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import type { ModelRequest } from '../model/completion.ts';
+import { promptTexts } from '../model/prompt-texts.ts';
 
 /**
- * Estimates the prompt tokens of a request before it is sent, to refuse what cannot fit a window or
- * a budget. OpenAI and OpenAI-compatible models: the o200k_base tokenizer (gpt-tokenizer) over every
- * message and tool schema, plus 3 tokens of framing per message. Anthropic publishes no tokenizer:
- * one token per 3.5 characters, rounded up, which over-counts English slightly (safe for budgets).
+ * Estimates the prompt tokens of a request with the o200k_base tokenizer (gpt-tokenizer) over every
+ * message and tool schema, plus 3 tokens of framing per message: OpenAI's count, and the one the
+ * worker uses for a provider that has no `estimateTokens` of its own (most hand-written providers
+ * speak to OpenAI-compatible servers).
  */
-export function estimatePromptTokens(provider: string, request: ModelRequest): number {
-  const texts = request.messages.map((message) =>
-    message.role === 'assistant' && message.toolCalls?.length ? message.content + JSON.stringify(message.toolCalls) : message.content,
-  );
-  if (request.tools?.length) texts.push(JSON.stringify(request.tools));
-  if (provider === 'anthropic') return Math.ceil(texts.join('\n').length / 3.5) + 4 * texts.length;
-  return texts.reduce((sum, text) => sum + countTokens(text) + 3, 3);
+export function estimatePromptTokens(request: Pick<ModelRequest, 'messages' | 'tools'>): number {
+  return promptTexts(request).reduce((sum, text) => sum + countTokens(text) + 3, 3);
 }

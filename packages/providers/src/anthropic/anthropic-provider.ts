@@ -1,8 +1,9 @@
 import type { ModelProvider } from '@ratchet/core';
 import Anthropic from '@anthropic-ai/sdk';
-import type { CallContext } from '../provider-failure.ts';
+import { refusalAsFailure, type CallContext } from '../provider-failure.ts';
 import { resolveApiKey } from '../resolve-api-key.ts';
 import { collectAnthropicStream } from './collect-anthropic-stream.ts';
+import { estimateAnthropicTokens } from './estimate-anthropic-tokens.ts';
 import { fromAnthropicMessage } from './from-anthropic-message.ts';
 import { mapAnthropicError } from './map-anthropic-error.ts';
 import { toAnthropicRequest } from './to-anthropic-request.ts';
@@ -32,7 +33,9 @@ const maxNonStreamingTokens = Math.floor((10 * 128_000) / 60);
  * Anthropic's Messages API through the official `@anthropic-ai/sdk` client.
  *
  * Throws `MissingApiKeyError` at once when there is no key. Every call failure is a `ProviderError`
- * whose `errorClass` drives Ratchet's retry and routing; the SDK itself never retries.
+ * whose `errorClass` drives Ratchet's retry and routing; the SDK itself never retries. A refusal
+ * (`stop_reason: "refusal"`, answered with a 200) is a `content-policy` failure too. Prompts are
+ * estimated at 3.5 characters a token, Anthropic having no public tokenizer.
  *
  * @example
  * const worker = await createWorker(driver, { agents, implementations, providers: [anthropic()] }); // reads ANTHROPIC_API_KEY
@@ -56,12 +59,13 @@ export function anthropic(options: AnthropicProviderOptions = {}): ModelProvider
         const body = toAnthropicRequest(request, defaultMaxOutputTokens);
         if (callOptions.onToken || body.max_tokens > maxNonStreamingTokens) {
           const stream = await client.messages.create({ ...body, stream: true }, requestOptions);
-          return await collectAnthropicStream(stream, context, callOptions.onToken ?? (() => {}), callOptions.signal);
+          return refusalAsFailure(await collectAnthropicStream(stream, context, callOptions.onToken ?? (() => {}), callOptions.signal), context);
         }
-        return fromAnthropicMessage(await client.messages.create(body, requestOptions), id);
+        return refusalAsFailure(fromAnthropicMessage(await client.messages.create(body, requestOptions), id), context);
       } catch (error) {
         throw mapAnthropicError(error, context);
       }
     },
+    estimateTokens: estimateAnthropicTokens,
   };
 }

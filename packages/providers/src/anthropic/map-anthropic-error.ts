@@ -1,4 +1,4 @@
-import type { ProviderError, ProviderErrorClass } from '@ratchet/core';
+import { isProviderError, type ProviderError, type ProviderErrorClass } from '@ratchet/core';
 import {
   AnthropicError,
   APIConnectionError,
@@ -6,7 +6,6 @@ import {
   APIError,
   APIUserAbortError,
 } from '@anthropic-ai/sdk';
-import { isProviderError } from '../is-provider-error.ts';
 import { describeCauses, providerFailure, type CallContext } from '../provider-failure.ts';
 
 /**

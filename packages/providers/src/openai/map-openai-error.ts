@@ -1,4 +1,4 @@
-import type { ProviderError, ProviderErrorClass } from '@ratchet/core';
+import { isProviderError, type ProviderError, type ProviderErrorClass } from '@ratchet/core';
 import {
   APIConnectionError,
   APIConnectionTimeoutError,
@@ -7,7 +7,6 @@ import {
   OpenAIError,
 } from 'openai';
 import { describeCauses, providerFailure, type CallContext } from '../provider-failure.ts';
-import { isProviderError } from '../is-provider-error.ts';
 
 /**
  * The one place an OpenAI SDK failure becomes a classified `ProviderError`. It decides from the

@@ -1,6 +1,7 @@
 import type { ModelProvider } from '@ratchet/core';
+import { estimatePromptTokens } from '@ratchet/core/worker';
 import type OpenAI from 'openai';
-import type { CallContext } from '../provider-failure.ts';
+import { refusalAsFailure, type CallContext } from '../provider-failure.ts';
 import { collectOpenAIStream } from './collect-openai-stream.ts';
 import { fromOpenAICompletion } from './from-openai-completion.ts';
 import { mapOpenAIError } from './map-openai-error.ts';
@@ -15,7 +16,11 @@ export interface OpenAIChatProviderSettings {
   secrets: readonly string[];
 }
 
-/** A `ModelProvider` over the Chat Completions API of an OpenAI client, wherever its `baseURL` points. */
+/**
+ * A `ModelProvider` over the Chat Completions API of an OpenAI client, wherever its `baseURL` points.
+ * A refusal (`message.refusal`, or `finish_reason: "content_filter"`) is a `content-policy` failure,
+ * as the 400 for the same thing is. Prompts are counted with the o200k_base tokenizer.
+ */
 export function openaiChatProvider({ id, client, maxTokensField, secrets }: OpenAIChatProviderSettings): ModelProvider {
   return {
     specificationVersion: 'ratchet.provider.v1',
@@ -33,12 +38,13 @@ export function openaiChatProvider({ id, client, maxTokensField, secrets }: Open
             { ...body, stream: true, stream_options: { include_usage: true } },
             requestOptions,
           );
-          return await collectOpenAIStream(stream, context, options.onToken, options.signal);
+          return refusalAsFailure(await collectOpenAIStream(stream, context, options.onToken, options.signal), context);
         }
-        return fromOpenAICompletion(await client.chat.completions.create(body, requestOptions), id);
+        return refusalAsFailure(fromOpenAICompletion(await client.chat.completions.create(body, requestOptions), id), context);
       } catch (error) {
         throw mapOpenAIError(error, context);
       }
     },
+    estimateTokens: estimatePromptTokens,
   };
 }
