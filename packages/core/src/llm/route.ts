@@ -29,7 +29,17 @@ export const routePolicySchema = z.strictObject({
 
 export type RoutePolicy = z.output<typeof routePolicySchema>;
 
-/** A route as plain data: what is journaled and sent to the worker. */
+/**
+ * A route as plain data: what is journaled and sent to the worker.
+ *
+ * Route retries and durable attempts multiply. The completion is one durable step with the agent's
+ * `retry` policy, and each durable attempt runs the whole route: a model's n-th failure is retried
+ * in the worker while n ≤ `policy.retries[errorClass]`, then the route moves on. When the route's
+ * last failure is retryable, the step fails retryably and the engine runs the route again from its
+ * first model, up to `maxAttempts` times in all (never before `retry-after`), then dead-letters the
+ * run; any other end is terminal and never retried. So one model is called at most
+ * `maxAttempts × (1 + retries[errorClass])` times per completion (5 × 3 for rate limits by default).
+ */
 export interface RouteSpec {
   name: string;
   models: string[];
@@ -40,6 +50,8 @@ export interface RouteSpec {
  * An ordered list of models, across providers, tried in turn. A route is a model-like value: pass
  * it wherever a model id goes. Every attempt (model, error class, latency) and the model that
  * answered are journaled; a replay returns the journaled answer and calls nobody.
+ *
+ * See `RouteSpec` for how the route's retries and the step's durable attempts multiply.
  *
  * @example
  * export const smart = defineRoute({
