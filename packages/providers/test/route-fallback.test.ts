@@ -101,7 +101,7 @@ describe('fallback', () => {
     const failing: ModelProvider = { specificationVersion: 'ratchet.provider.v1', id: 'acme', doComplete: async () => Promise.reject(original) };
     const log = new RouteAttemptLog();
     const smart = fallback([bindModel('acme:m', new Map([['acme', failing]]), [recordAttempts(log)])], {
-      name: 'r', stepId: 's', onContentPolicy: 'fail', log, noModel: () => new RatchetError('none', 'none'),
+      name: 'r', stepId: 's', onContentPolicy: 'fail', log, noModel: () => new RatchetError('application', 'none'),
     });
     const thrown = await failure(smart.doComplete(request, {}));
     assert.notEqual(thrown, original);
@@ -140,7 +140,7 @@ describe('fallback', () => {
   it('lets an error that is not a model failing leave at once', async () => {
     const broken: RouteModel = { id: 'x:y', doComplete: async () => Promise.reject(new TypeError('a bug')) };
     const log = new RouteAttemptLog();
-    await assert.rejects(fallback([broken, bindModel('openai:gpt-a', providers(), [])], { name: 'r', stepId: 's', onContentPolicy: 'fail', log, noModel: () => new RatchetError('n', 'n') }).doComplete(request, {}), TypeError);
+    await assert.rejects(fallback([broken, bindModel('openai:gpt-a', providers(), [])], { name: 'r', stepId: 's', onContentPolicy: 'fail', log, noModel: () => new RatchetError('application', 'n') }).doComplete(request, {}), TypeError);
     assert.equal(testbed.server.requests.length, 0);
   });
 });

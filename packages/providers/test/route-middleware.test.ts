@@ -147,20 +147,20 @@ describe('skipCoolingModels', () => {
 
   it('skips a model after repeated retryable failures without calling it, and an answer clears them', async () => {
     const cooldown = new ModelCooldown();
-    const wrapped = wrapProvider(gpt(), [skipCoolingModels(cooldown, cooling, { mayskip: true })]);
+    const wrapped = wrapProvider(gpt(), [skipCoolingModels(cooldown, cooling, { maySkip: true })]);
     testbed.server.script({ fault: 'overloaded', times: 2 });
     await failure(wrapped.doComplete(ask('hi'), {}));
     await failure(wrapped.doComplete(ask('hi'), {}));
     assert.deepEqual(await skipped(wrapped.doComplete(ask('hi'), {})), { reason: 'cooldown' });
     assert.equal(testbed.server.requests.length, 2);
-    const last = wrapProvider(gpt(), [skipCoolingModels(cooldown, cooling, { mayskip: false })]);
+    const last = wrapProvider(gpt(), [skipCoolingModels(cooldown, cooling, { maySkip: false })]);
     assert.equal((await last.doComplete(ask('hi'), {})).finishReason, 'stop');
     assert.equal((await wrapped.doComplete(ask('hi'), {})).finishReason, 'stop');
   });
 
   it('does not count terminal errors, and keeps models apart', async () => {
     const cooldown = new ModelCooldown();
-    const wrapped = wrapProvider(gpt(), [skipCoolingModels(cooldown, cooling, { mayskip: true })]);
+    const wrapped = wrapProvider(gpt(), [skipCoolingModels(cooldown, cooling, { maySkip: true })]);
     testbed.server.script({ fault: 'bad-request', times: 3 });
     for (let i = 0; i < 3; i++) assert.equal((await failure(wrapped.doComplete(ask('hi'), {}))).errorClass, 'bad-request');
     testbed.server.reset();

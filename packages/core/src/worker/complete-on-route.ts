@@ -48,7 +48,7 @@ export async function completeOnRoute(input: CompletionEffectInput, deps: RouteD
   const estimate = promptTokenEstimate();
   const models = route.models.map((modelId, index) =>
     bindModel(modelId, deps.providers, [
-      skipCoolingModels(deps.cooldown, policy.cooldown, { mayskip: index < route.models.length - 1 }),
+      skipCoolingModels(deps.cooldown, policy.cooldown, { maySkip: index < route.models.length - 1 }),
       checkContextWindow(deps.catalog, estimate),
       ...(budget ? [fitBudget(budget, deps.catalog, estimate)] : []),
       retryPerErrorClass(policy),
