@@ -29,11 +29,12 @@ export const inngest: BenchDriver = {
     return {
       version: `inngest ${inngestBinaryVersion()} (\`inngest start\`, Redis + SQLite); TypeScript SDK ${packageVersion('inngest')}`,
       bareDescription:
-        'the same TypeScript SDK directly: a function whose steps are `step.run` of the no-op, or of the `openai` call returning its raw response; a recovery round is a `step.waitForEvent`',
+        'the same TypeScript SDK directly: a function whose steps are `step.run` of the no-op, or of the `openai` call returning its raw response; a `step.run` returning `Date.now()` for the time, `step.sleep` for a sleep; a signal wait is a `step.waitForEvent`',
       notes: [
         'Workers keep nothing between requests: every request replays the run from the server\'s memo, so recovery is timed from the signal, with a new worker already up.',
         'Inngest caps a run at 1,000 steps (the server\'s and the driver\'s default), so the longest recovery journal is 800 steps.',
         'A Ratchet signal wait first looks for a buffered signal event (a `step.run` reading the server\'s event list), then waits with `step.waitForEvent`; the bare side only waits.',
+        'Sleeps are 1 s: the SDK rounds a shorter `step.sleep` up to 1 s (durable waits have a resolution of 1 s), and `step.sleepUntil` a time under a second away woke the run at once in trials.',
         'Bytes: the run\'s step outputs and result as the server returns them in its trace (its run state), in JSON bytes.',
       ],
       ratchet: await ratchetSide({
@@ -47,10 +48,14 @@ export const inngest: BenchDriver = {
       bare: bareInngestSide({ runs, ...keys, openaiBaseURL: models.openaiBaseURL }),
       scale: {
         overhead: { runs: 12, steps: 30 },
+        now: { runs: 8, steps: 20, nows: 3 },
         completions: { runs: 8, completions: 20 },
+        signal: { runs: 4, rounds: 5 },
+        sleep: { runs: 3, sleeps: 3, ms: 1_000 },
         recovery: { rounds: 5, steps: [10, 100, 800] },
         throughput: { batches: 5, runs: 30 },
         bytes: { steps: 50, completions: 20 },
+        memory: { processes: 2, batches: 2, runs: 20 },
       },
       stop: () => server.stop(),
     };

@@ -20,9 +20,10 @@ export const local: BenchDriver = {
     return {
       version: `node:sqlite ${version} (Node ${process.versions.node})`,
       bareDescription:
-        '`node:sqlite` directly (WAL, synchronous=NORMAL, as the driver opens it): a step is the no-op plus one INSERT of its result in its own BEGIN IMMEDIATE transaction; a completion is the `openai` call plus the same INSERT of the raw response; a resumed run reads its rows back',
+        '`node:sqlite` directly (WAL, synchronous=NORMAL, as the driver opens it): a step is the no-op plus one INSERT of its result in its own BEGIN IMMEDIATE transaction; a completion is the `openai` call plus the same INSERT of the raw response; `now` and a sleep\'s deadline one INSERT each, the sleep itself an in-process timer; a signal marks the run pending and wakes the worker; a resumed run reads its rows back',
       notes: [
         'Production defaults (`leaseMs` 30 s, `pollIntervalMs` 200, `synchronous=NORMAL`); one file per side.',
+        'Ratchet\'s worker finds a run whose sleep has ended, or that was signalled, at its next poll (`pollIntervalMs`); the bare worker is woken in process (a timer, the signal call).',
         'Ratchet commits two transactions per step (the attempt before the step runs, so a crash during it counts; the result after, fenced by the lease), the bare side one.',
         'Bytes: SQLite\'s own `dbstat` (record payload and b-tree pages) before and after the run, over every table and index.',
       ],
@@ -30,11 +31,15 @@ export const local: BenchDriver = {
       bare: bareSqliteSide(barePath, models),
       scale: {
         overhead: { runs: 20, steps: 100 },
+        now: { runs: 10, steps: 50, nows: 3 },
         completions: { runs: 10, completions: 30 },
+        signal: { runs: 5, rounds: 5 },
+        sleep: { runs: 5, sleeps: 5, ms: 50 },
         recovery: { rounds: 10, steps: [10, 100, 1_000] },
         throughput: { batches: 7, runs: 100 },
         // SQLite stores in 4 KiB pages: enough rows that page granularity washes out.
         bytes: { steps: 400, completions: 100 },
+        memory: { processes: 2, batches: 5, runs: 50 },
       },
       async stop() {
         rmSync(dir, { recursive: true, force: true });

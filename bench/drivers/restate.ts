@@ -26,7 +26,7 @@ export const restate: BenchDriver = {
     return {
       version: `restate-server ${restateServerVersion}; TypeScript SDK ${packageVersion('@restatedev/restate-sdk')}`,
       bareDescription:
-        'the same TypeScript SDK directly: a workflow whose steps are `ctx.run` of the no-op, or of the `openai` call returning its raw response; a recovery round awaits a durable promise that a shared handler resolves',
+        'the same TypeScript SDK directly: a workflow whose steps are `ctx.run` of the no-op, or of the `openai` call returning its raw response; `ctx.date.now()` for the time, `ctx.sleep` for a sleep; a signal wait awaits a durable promise that a shared handler resolves',
       notes: [
         'Both sides: inactivity timeout 500 ms (server default 1 min), so a parked run is suspended when its worker stops; after a new worker starts, both ask the admin API to retry the run now (`resume`), so Restate\'s retry backoff is not in the recovery time.',
         'Ratchet\'s worker re-registers its deployment at every start (driver default `register: true`); the bare deployment registers once. A Ratchet signal reaches the run through its signal queue object.',
@@ -45,10 +45,14 @@ export const restate: BenchDriver = {
       bare: bareRestateSide({ admin, ingressUrl: server.ingressUrl, endpointPort: await freePort(), openaiBaseURL: models.openaiBaseURL, inactivityTimeoutMs }),
       scale: {
         overhead: { runs: 12, steps: 30 },
+        now: { runs: 8, steps: 20, nows: 3 },
         completions: { runs: 8, completions: 20 },
+        signal: { runs: 3, rounds: 4 },
+        sleep: { runs: 4, sleeps: 5, ms: 50 },
         recovery: { rounds: 5, steps: [10, 100, 1_000] },
         throughput: { batches: 5, runs: 30 },
         bytes: { steps: 50, completions: 20 },
+        memory: { processes: 2, batches: 3, runs: 20 },
       },
       stop: () => server.stop(),
     };

@@ -41,11 +41,12 @@ export const temporal: BenchDriver = {
     return {
       version: `${execFileSync(defaultTemporalBinary(), ['--version'], { encoding: 'utf8' }).trim()}, \`start-dev\` on SQLite; TypeScript SDK ${packageVersion('@temporalio/worker')}`,
       bareDescription:
-        'the same TypeScript SDK directly: a workflow awaiting a no-op activity per step, or an activity that calls the `openai` client and returns its raw response; a signal and `condition` for the recovery wait',
+        'the same TypeScript SDK directly: a workflow awaiting a no-op activity per step, or an activity that calls the `openai` client and returns its raw response; `Date.now()` in the workflow for the time, `sleep` for a sleep; a signal and `condition` for the signal wait',
       notes: [
         'Both sides: `stickyQueueScheduleToStartTimeout` 1 s; a recovery starts once the signalled run\'s workflow task has left the stopped worker\'s sticky queue (untimed).',
         'Ratchet\'s worker loads its generated workflow bundle (cached on disk) at every start; the bare bundle is built once per bench run and handed to each worker in memory.',
         'Ratchet\'s driver (as in this working tree) continues a run as new after 4,096 history events, so a new worker replays only the run since then plus the carried journal: at 1,000 journaled steps Ratchet replays less than the bare workflow does.',
+        'The dev server fires a timer of 50 ms about 1 s late on both sides, so the sleep figure takes few samples here.',
         'Bytes: the run\'s history events encoded as protobuf (`fetchHistory`), payloads included.',
       ],
       ratchet: await ratchetSide({
@@ -64,10 +65,14 @@ export const temporal: BenchDriver = {
       }),
       scale: {
         overhead: { runs: 12, steps: 20 },
+        now: { runs: 8, steps: 20, nows: 3 },
         completions: { runs: 8, completions: 15 },
+        signal: { runs: 4, rounds: 5 },
+        sleep: { runs: 2, sleeps: 4, ms: 50 },
         recovery: { rounds: 5, steps: [10, 100, 1_000] },
         throughput: { batches: 5, runs: 20 },
         bytes: { steps: 50, completions: 20 },
+        memory: { processes: 2, batches: 2, runs: 20 },
       },
       async stop() {
         await connection.close();

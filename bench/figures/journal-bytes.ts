@@ -1,8 +1,8 @@
 import type { BenchEngine } from '../harness/bench-driver.ts';
 import type { BenchSide, StoredBytes } from '../harness/bench-side.ts';
+import { runBatch } from '../harness/run-batch.ts';
 import { newRunId } from '../harness/run-ids.ts';
-import { probe } from '../harness/step-probe.ts';
-import { expectedMarks, type Workload } from '../workloads/workload.ts';
+import type { Workload } from '../workloads/workload.ts';
 
 export interface JournalBytesResult {
   /** Bytes per step and per completion, marginal: (bytes of a 1+K run − bytes of a 1 run) / K. */
@@ -30,9 +30,7 @@ async function perUnit(side: BenchSide, extra: { steps: number; completions: num
     const stored = (workload: Workload) =>
       side.storedBytes(async () => {
         const runId = newRunId('bytes', side.label);
-        await side.startRun(runId, workload);
-        await probe.until(runId, expectedMarks(workload));
-        await side.awaitCompleted(runId);
+        await runBatch(side, [runId], workload);
         return runId;
       });
     const marginal = (small: StoredBytes, large: StoredBytes, units: number): StoredBytes => ({

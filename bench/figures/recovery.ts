@@ -82,9 +82,9 @@ async function recover(side: BenchSide, runId: string, journaled: number, last: 
     if (side.stateless) {
       workers.push(await side.startWorker());
       startedAt = performance.now();
-      await side.release(runId);
+      await release(side, runId);
     } else {
-      await side.release(runId);
+      await release(side, runId);
       startedAt = performance.now();
       workers.push(await side.startWorker());
       await side.resume?.(runId);
@@ -95,4 +95,10 @@ async function recover(side: BenchSide, runId: string, journaled: number, last: 
   } finally {
     await Promise.all(workers.map((worker) => worker.stop()));
   }
+}
+
+/** Signals the run while no worker is up (a stateless side's worker is up: it only serves requests). */
+async function release(side: BenchSide, runId: string): Promise<void> {
+  await side.signal(runId);
+  await side.awaitDispatchable?.(runId);
 }

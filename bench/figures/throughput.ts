@@ -1,8 +1,8 @@
 import type { BenchEngine } from '../harness/bench-driver.ts';
 import type { BenchSide } from '../harness/bench-side.ts';
+import { runBatch } from '../harness/run-batch.ts';
 import { newRunId } from '../harness/run-ids.ts';
 import { bootstrapRatio, summarize, type RatioEstimate, type Summary } from '../harness/stats.ts';
-import { probe } from '../harness/step-probe.ts';
 
 /** Steps of the throughput agent. */
 export const throughputSteps = 5;
@@ -26,20 +26,18 @@ export async function measureThroughput(engine: BenchEngine): Promise<Throughput
   const sides = [engine.ratchet, engine.bare];
   const samples = new Map<BenchSide, number[]>(sides.map((side) => [side, []]));
   for (let batch = 0; batch < batches; batch++) {
-    for (const side of batch % 2 === 0 ? sides : [...sides].reverse()) samples.get(side)!.push(await runBatch(side, runs));
+    for (const side of batch % 2 === 0 ? sides : [...sides].reverse()) samples.get(side)!.push(await timeBatch(side, runs));
   }
   const ratchet = summarize(samples.get(engine.ratchet)!);
   const bare = summarize(samples.get(engine.bare)!);
   return { ratchet, bare, ratio: bootstrapRatio(samples.get(engine.bare)!, samples.get(engine.ratchet)!) };
 }
 
-async function runBatch(side: BenchSide, runs: number): Promise<number> {
+async function timeBatch(side: BenchSide, runs: number): Promise<number> {
   const runIds = Array.from({ length: runs }, () => newRunId('throughput', side.label));
   const worker = await side.startWorker();
   try {
-    await Promise.all(runIds.map((runId) => side.startRun(runId, { kind: 'steps', steps: throughputSteps })));
-    const marks = await Promise.all(runIds.map((runId) => probe.until(runId, throughputSteps)));
-    await Promise.all(runIds.map((runId) => side.awaitCompleted(runId)));
+    const marks = await runBatch(side, runIds, { kind: 'steps', steps: throughputSteps });
     const firstStep = Math.min(...marks.map((m) => m[0]!));
     const lastFinish = Math.max(...marks.map((m) => m[throughputSteps - 1]!));
     return (lastFinish - firstStep) / runs;

@@ -20,11 +20,14 @@ export interface BenchSide {
   awaitCompleted(runId: string): Promise<void>;
   /** Resolves once a recovery run has journaled its steps and waits for its signal. */
   awaitWaiting(runId: string): Promise<void>;
+  /** Sends a recovery run its `go` signal: with a worker up, the run goes on at once. */
+  signal(runId: string): Promise<void>;
   /**
-   * Signals a waiting recovery run while no worker is up, and resolves once a worker started now
-   * would be handed the run at once (Temporal: once it has left the stopped worker's sticky queue).
+   * After a signal sent while no worker is up: resolves once a worker started now would be handed
+   * the run at once (Temporal: once it has left the stopped worker's sticky queue; Restate: once the
+   * delivery has failed to reach a worker and backs off). Undefined where that is at once.
    */
-  release(runId: string): Promise<void>;
+  awaitDispatchable?(runId: string): Promise<void>;
   /**
    * For engines that retry a stopped worker's run on a backoff timer: asks the engine to retry now,
    * right after a new worker started (inside the timed recovery, the same call on both sides), so

@@ -2,7 +2,7 @@ import { createClient, type AgentDeclaration, type Driver } from '@ratchet/core'
 import { createWorker, implement } from '@ratchet/core/worker';
 import { openai } from '@ratchet/providers';
 import type { ModelServer } from '@ratchet/testing';
-import { benchAgents, completionsAgent, noopStep, recoveryAgent, stepsAgent } from '../workloads/bench-agents.ts';
+import { benchAgents, completionsAgent, noopStep, nowAgent, recoveryAgent, sleepAgent, stepsAgent } from '../workloads/bench-agents.ts';
 import { releaseSignal, type Workload } from '../workloads/workload.ts';
 import type { BenchSide, StoredBytes } from './bench-side.ts';
 import { probe } from './step-probe.ts';
@@ -19,7 +19,7 @@ export interface RatchetSideOptions {
    */
   awaitCompleted?(runId: string): Promise<void>;
   awaitWaiting?(runId: string): Promise<void>;
-  /** After a signal while no worker is up: until a worker started now gets the run at once. */
+  /** See `BenchSide.awaitDispatchable`. */
   awaitDispatchable?(runId: string): Promise<void>;
   /** See `BenchSide.resume`. */
   resume?(runId: string): Promise<void>;
@@ -62,10 +62,10 @@ export async function ratchetSide(options: RatchetSideOptions): Promise<BenchSid
       if (options.awaitWaiting) return options.awaitWaiting(runId);
       await waitUntil(async () => (await client.describe(runId)).status === 'waiting', `run ${runId} waiting for its signal`, 300_000, 50);
     },
-    async release(runId) {
+    async signal(runId) {
       await client.signal(runId, releaseSignal);
-      await options.awaitDispatchable?.(runId);
     },
+    ...(options.awaitDispatchable ? { awaitDispatchable: options.awaitDispatchable } : {}),
     ...(options.resume ? { resume: options.resume } : {}),
     storedBytes: (run) => options.storedBytes(run),
     close: () => client.close(),
@@ -76,8 +76,12 @@ function agentFor(workload: Workload): { agent: AgentDeclaration; input: unknown
   switch (workload.kind) {
     case 'steps':
       return { agent: stepsAgent, input: { steps: workload.steps } };
+    case 'now':
+      return { agent: nowAgent, input: { steps: workload.steps, nows: workload.nows } };
     case 'completions':
       return { agent: completionsAgent, input: { completions: workload.completions } };
+    case 'sleep':
+      return { agent: sleepAgent, input: { sleeps: workload.sleeps, ms: workload.ms } };
     case 'recovery':
       return { agent: recoveryAgent, input: { steps: workload.steps, rounds: workload.rounds } };
   }

@@ -41,6 +41,18 @@ export interface RatioEstimate {
   high: number;
 }
 
+/** Two sets of samples side by side: summaries and the ratio of their medians. */
+export interface SideComparison {
+  ratchet: Summary;
+  bare: Summary;
+  /** ratchet / bare medians, with a 95% bootstrap interval. */
+  ratio: RatioEstimate;
+}
+
+export function compareSummaries(ratchet: readonly number[], bare: readonly number[]): SideComparison {
+  return { ratchet: summarize(ratchet), bare: summarize(bare), ratio: bootstrapRatio(ratchet, bare) };
+}
+
 /**
  * median(a) / median(b), and the 2.5th and 97.5th percentiles of that ratio over `iterations`
  * resamplings (with replacement) of both sets. Seeded, so a rerun on the same samples agrees.

@@ -34,6 +34,12 @@ export class StepProbe {
     });
   }
 
+  /** Throws unless the run marked exactly `count` times. */
+  expectExactly(runId: string, count: number): void {
+    const found = this.marks(runId).length;
+    if (found !== count) throw new Error(`run ${runId}: ${found} marks where its workload makes ${count} (a step ran twice, or the sides do different work)`);
+  }
+
   marks(runId: string): readonly number[] {
     return this.#marks.get(runId) ?? [];
   }

@@ -1,6 +1,7 @@
 import type { PerStepComparison } from '../harness/compare-per-step.ts';
 import type { BenchScale } from '../harness/bench-driver.ts';
 import type { JournalBytesResult } from '../figures/journal-bytes.ts';
+import type { MemoryResult } from '../figures/memory.ts';
 import type { RecoveryResult } from '../figures/recovery.ts';
 import type { ThroughputResult } from '../figures/throughput.ts';
 import type { Machine } from './machine.ts';
@@ -13,6 +14,8 @@ export interface BenchReport {
   durationMs: number;
   machine: Machine;
   drivers: DriverReport[];
+  /** Set when `--quick` shrank every figure's repetitions: a smoke run, not a measurement. */
+  quick?: boolean;
   /** Drivers in the list that could not be measured in this run, and why. */
   unavailable: { name: string; reason: string }[];
 }
@@ -24,10 +27,15 @@ export interface DriverReport {
   notes: readonly string[];
   scale: BenchScale;
   durationMs: number;
-  stepOverhead: PerStepComparison;
-  completionOverhead: PerStepComparison;
-  recovery: RecoveryResult;
-  throughput: ThroughputResult;
-  journalBytes: JournalBytesResult;
+  /** Each figure, unless the run left it out (`--figures`). */
+  stepOverhead?: PerStepComparison;
+  completionOverhead?: PerStepComparison;
+  nowOverhead?: PerStepComparison;
+  signalLatency?: PerStepComparison;
+  sleepLatency?: PerStepComparison;
+  recovery?: RecoveryResult;
+  throughput?: ThroughputResult;
+  journalBytes?: JournalBytesResult;
+  memory?: MemoryResult;
   targets: TargetCheck[];
 }

@@ -1,3 +1,4 @@
+import type { PerStepComparison } from '../harness/compare-per-step.ts';
 import type { RatioEstimate } from '../harness/stats.ts';
 import { throughputSteps } from '../figures/throughput.ts';
 import type { BenchReport, DriverReport } from './bench-report.ts';
@@ -20,6 +21,7 @@ export function renderMarkdown(report: BenchReport): string {
     }. Each figure alternates the two sides run by run so background load falls on both alike, and`,
     '> each ratio carries a 95% bootstrap interval: where it spans the target, this run cannot tell.',
     '',
+    ...(report.quick ? ['> `--quick`: a few repetitions of each figure, to see that the bench runs. Not a measurement.', ''] : []),
     ...(report.unavailable.length
       ? ['Not measured in this run: ' + report.unavailable.map((u) => `**${u.name}** (${u.reason})`).join('; ') + '.', '']
       : []),
@@ -30,71 +32,102 @@ export function renderMarkdown(report: BenchReport): string {
       drivers.flatMap((d) => d.targets.map((t) => [d.name, t.figure, t.target, t.measured, t.met ? 'met' : '**missed**'])),
     ),
     '',
-    '## Step overhead',
-    '',
-    'A step that does nothing, per step: the time between one no-op step starting and the next, within a',
-    'run (journaling the first, returning to the run, scheduling the second).',
-    '',
-    perStepTable(drivers, (d) => d.stepOverhead, 'steps'),
-    '',
-    '## Completion overhead',
-    '',
-    '`ctx.llm.complete` against the same Chat Completions request made with the official `openai` client',
-    'and journaled by the engine directly, both against the testing kit\'s model server (zero latency);',
-    'per completion, from one request reaching the model server to the next.',
-    '',
-    perStepTable(drivers, (d) => d.completionOverhead, 'completions'),
-    '',
-    '## Recovery',
-    '',
-    'Time from starting a new worker to the run\'s next step, with that many steps already journaled',
-    '(every one replayed first). The i-th recovery of a run finds i − 1 more steps than the first.',
-    '',
-    table(
-      ['driver', 'journaled steps', 'Ratchet median', 'Ratchet p95', 'bare median', 'bare p95', 'ratio (95% CI)', 'recoveries'],
-      drivers.flatMap((d) =>
-        d.recovery.lengths.map((r) => [d.name, String(r.steps), ms(r.ratchet.median), ms(r.ratchet.p95), ms(r.bare.median), ms(r.bare.p95), ratio(r.ratio), `${r.ratchet.n} + ${r.bare.n}`]),
+    ...perStepSection(drivers, 'Step overhead', (d) => d.stepOverhead, 'steps', [
+      'A step that does nothing, per step: the time between one no-op step starting and the next, within a',
+      'run (journaling the first, returning to the run, scheduling the second).',
+    ]),
+    ...perStepSection(drivers, 'Completion overhead', (d) => d.completionOverhead, 'completions', [
+      '`ctx.llm.complete` against the same Chat Completions request made with the official `openai` client',
+      'and journaled by the engine directly, both against the testing kit\'s model server (zero latency);',
+      'per completion, from one request reaching the model server to the next.',
+    ]),
+    ...perStepSection(drivers, 'Reading the time', (d) => d.nowOverhead, 'steps', [
+      `No-op steps with ${perDriver(drivers, (d) => (d.nowOverhead ? String(d.scale.now.nows) : undefined))} reads of the time between each two (\`ctx.now()\`, journaled so a replay sees`,
+      'the first execution\'s time), per step, against the engine\'s own deterministic clock: `Date.now()` in a',
+      'Temporal workflow, `ctx.date.now()` on Restate, a memoized `step.run` on Inngest, a journaled row on SQLite.',
+      'Less the step overhead above, that is what the reads add.',
+    ]),
+    ...perStepSection(drivers, 'Signal latency', (d) => d.signalLatency, 'signals', [
+      'A run waiting for a signal, its worker up: from the side\'s own client sending the signal to the run\'s',
+      'next no-op step. Each signal is sent once the engine shows the run waiting with nothing in flight (on',
+      'Restate: suspended, after the 500 ms inactivity timeout), so it wakes a parked run as a real one would.',
+    ]),
+    ...perStepSection(
+      drivers,
+      'Sleep latency',
+      (d) => d.sleepLatency,
+      'sleeps',
+      [
+        'A durable sleep between two no-op steps, its worker up, timed from one step to the next; less the',
+        `requested duration (${perDriver(drivers, (d) => (d.sleepLatency ? `${d.scale.sleep.ms} ms` : undefined))}) that is how late the run woke, plus one step\'s round trip ("overshoot";`,
+        'negative where the engine woke the run early). The bare side sleeps with the engine\'s own timer (`sleep`',
+        'in a Temporal workflow, `ctx.sleep`, `step.sleep`; on SQLite a journaled deadline and an in-process timer).',
+      ],
+      { header: 'overshoot: Ratchet / bare', cell: (d, r) => `${ms(r.ratchet.median - d.scale.sleep.ms)} / ${ms(r.bare.median - d.scale.sleep.ms)}` },
+    ),
+    ...section('Recovery', drivers.filter((d) => d.recovery), (measured) => [
+      'Time from starting a new worker to the run\'s next step, with that many steps already journaled',
+      '(every one replayed first). The i-th recovery of a run finds i − 1 more steps than the first.',
+      '',
+      table(
+        ['driver', 'journaled steps', 'Ratchet median', 'Ratchet p95', 'bare median', 'bare p95', 'ratio (95% CI)', 'recoveries'],
+        measured.flatMap((d) =>
+          d.recovery!.lengths.map((r) => [d.name, String(r.steps), ms(r.ratchet.median), ms(r.ratchet.p95), ms(r.bare.median), ms(r.bare.p95), ratio(r.ratio), `${r.ratchet.n} + ${r.bare.n}`]),
+        ),
       ),
-    ),
-    '',
-    'Replay cost per journaled step (least-squares slope of the medians above) and growth from the',
-    'second-longest to the longest journal (linear growth is at most the ratio of their lengths):',
-    '',
-    table(
-      ['driver', 'Ratchet ms/step', 'bare ms/step', 'ratio', 'Ratchet growth', 'bare growth', 'length ratio'],
-      drivers.map((d) => {
-        const { replayPerStepMs: slope, growth } = d.recovery;
-        return [d.name, ms(slope.ratchet, 4), ms(slope.bare, 4), slope.ratio.toFixed(2), `×${growth.ratchet.toFixed(2)}`, `×${growth.bare.toFixed(2)}`, `×${growth.lengthsRatio}`];
-      }),
-    ),
-    '',
-    '## Throughput',
-    '',
-    `Runs per second of a ${throughputSteps}-step run (no-op steps) with one worker: with the worker up, a batch of runs is started`,
-    'at once, and the rate is the batch over the time from its first step to its last run\'s final step. "p95" is the slow tail.',
-    '',
-    table(
+      '',
+      'Replay cost per journaled step (least-squares slope of the medians above) and growth from the',
+      'second-longest to the longest journal (linear growth is at most the ratio of their lengths):',
+      '',
+      table(
+        ['driver', 'Ratchet ms/step', 'bare ms/step', 'ratio', 'Ratchet growth', 'bare growth', 'length ratio'],
+        measured.map((d) => {
+          const { replayPerStepMs: slope, growth } = d.recovery!;
+          return [d.name, ms(slope.ratchet, 4), ms(slope.bare, 4), slope.ratio.toFixed(2), `×${growth.ratchet.toFixed(2)}`, `×${growth.bare.toFixed(2)}`, `×${growth.lengthsRatio}`];
+        }),
+      ),
+    ]),
+    ...tableSection(
+      'Throughput',
+      drivers,
+      (d) => d.throughput,
+      [
+        `Runs per second of a ${throughputSteps}-step run (no-op steps) with one worker: with the worker up, a batch of runs is started`,
+        'at once, and the rate is the batch over the time from its first step to its last run\'s final step. "p95" is the slow tail.',
+      ],
       ['driver', 'Ratchet runs/s median', 'Ratchet p95', 'bare runs/s median', 'bare p95', 'ratio (95% CI)', 'batches × runs'],
-      drivers.map((d) => {
-        const { ratchet, bare } = d.throughput;
-        return [d.name, rate(ratchet.median), rate(ratchet.p95), rate(bare.median), rate(bare.p95), ratio(d.throughput.ratio), `${d.scale.throughput.batches} × ${d.scale.throughput.runs} each`];
-      }),
+      (d, { ratchet, bare, ratio: r }) => [d.name, rate(ratchet.median), rate(ratchet.p95), rate(bare.median), rate(bare.p95), ratio(r), `${d.scale.throughput.batches} × ${d.scale.throughput.runs} each`],
     ),
-    '',
-    '## Journal bytes',
-    '',
-    'What one more step, and one more completion, adds to what the engine stores: (bytes of a run of 1 + K',
-    'minus bytes of a run of 1) / K. Payload: SQLite\'s record bytes (`dbstat`), or Temporal\'s history events',
-    'encoded as protobuf; pages: SQLite b-tree pages (4 KiB each, shared by rows).',
-    '',
-    table(
+    ...tableSection(
+      'Journal bytes',
+      drivers,
+      (d) => d.journalBytes,
+      [
+        'What one more step, and one more completion, adds to what the engine stores: (bytes of a run of 1 + K',
+        'minus bytes of a run of 1) / K. Payload: SQLite\'s record bytes (`dbstat`), or Temporal\'s history events',
+        'encoded as protobuf; pages: SQLite b-tree pages (4 KiB each, shared by rows).',
+      ],
       ['driver', 'per step: Ratchet', 'bare', 'ratio', 'per completion: Ratchet', 'bare', 'ratio', 'K'],
-      drivers.map((d) => {
-        const { ratchet, bare, ratio: r } = d.journalBytes;
-        return [d.name, bytes(ratchet.step), bytes(bare.step), r.step.toFixed(2), bytes(ratchet.completion), bytes(bare.completion), r.completion.toFixed(2), `${d.scale.bytes.steps} steps, ${d.scale.bytes.completions} completions`];
-      }),
+      (d, { ratchet, bare, ratio: r }) => [d.name, bytes(ratchet.step), bytes(bare.step), r.step.toFixed(2), bytes(ratchet.completion), bytes(bare.completion), r.completion.toFixed(2), `${d.scale.bytes.steps} steps, ${d.scale.bytes.completions} completions`],
     ),
-    '',
+    ...tableSection(
+      'Worker memory',
+      drivers,
+      (d) => d.memory,
+      [
+        'What a worker process grows by while it hosts one side: each side runs in a fresh process of its own',
+        '(with its own engine; a server\'s memory is not in it, the local driver\'s SQLite is), which starts its worker and runs batches of',
+        `${throughputSteps}-step runs and one-completion runs, both at once. Peak RSS: the process\'s \`VmHWM\` (every thread and native`,
+        'allocation; reset just before the worker starts) less its RSS then. Heap kept: V8 heap used by the main',
+        'isolate after the runs and a full GC, less before the worker started (Temporal runs workflow code in a',
+        'worker thread, whose heap only the RSS shows). One sample per process; the interval is wide with so few.',
+      ],
+      ['driver', 'peak RSS: Ratchet', 'bare', 'ratio (95% CI)', 'heap kept: Ratchet', 'bare', 'ratio (95% CI)', 'processes × runs'],
+      (d, { peakRss, heap }) => {
+        const { processes, batches, runs } = d.scale.memory;
+        return [d.name, mib(peakRss.ratchet.median), mib(peakRss.bare.median), ratio(peakRss.ratio), mib(heap.ratchet.median), mib(heap.bare.median), ratio(heap.ratio), `${processes} + ${processes} × ${batches * runs * 2} runs`];
+      },
+    ),
     '## Machine',
     '',
     `- CPU: ${machine.cpu}; \`nproc\`: ${machine.nproc}; ${machine.os}; Node ${machine.node}`,
@@ -114,8 +147,9 @@ export function renderMarkdown(report: BenchReport): string {
     ...drivers.flatMap((d) => [`**${d.name}**`, '', ...d.notes.map((note) => `- ${note}`), '']),
     '## How it is measured',
     '',
-    `- Command: \`${report.command}\` (\`node scripts/bench.ts\`; \`-- --drivers local,temporal\` picks drivers). Not part of \`npm test\`.`,
-    '- Every worker runs in the bench process, so one clock (`performance.now()`) times both sides: the',
+    `- Command: \`${report.command}\` (\`node scripts/bench.ts\`; \`-- --drivers local,temporal\` picks drivers, \`--figures now,memory\``,
+    '  figures, `--quick` a smoke run; those two write to the temporary directory, not to docs/). Not part of `npm test`.',
+    '- Every worker runs in the bench process (the memory figure\'s aside), so one clock (`performance.now()`) times both sides: the',
     '  no-op steps mark it when they run, and the model server marks it when a request arrives. Run start',
     '  and result polling, which differ between the clients, are never inside a timed interval.',
     '- Ratchet runs with each driver\'s production defaults, except as each engine entry in `bench/drivers/` says.',
@@ -127,14 +161,56 @@ export function renderMarkdown(report: BenchReport): string {
   return lines.join('\n');
 }
 
-function perStepTable(drivers: readonly DriverReport[], pick: (d: DriverReport) => DriverReport['stepOverhead'], unit: string): string {
-  return table(
-    ['driver', 'Ratchet median', 'Ratchet p95', 'bare median', 'bare p95', 'ratio (95% CI)', 'p95 ratio', 'overhead', 'samples'],
-    drivers.map((d) => {
-      const r = pick(d);
-      return [d.name, ms(r.ratchet.median), ms(r.ratchet.p95), ms(r.bare.median), ms(r.bare.p95), ratio(r.ratio), r.p95Ratio.toFixed(2), `${signed(r.overheadMs, 3)} ms`, `${r.ratchet.n} + ${r.bare.n} ${unit}`];
-    }),
+/** A figure's section, or nothing when no driver in this run measured it. */
+function section(title: string, measured: readonly DriverReport[], body: (measured: readonly DriverReport[]) => string[]): string[] {
+  return measured.length ? [`## ${title}`, '', ...body(measured), ''] : [];
+}
+
+/** A figure's explanation and its table, one row per driver that measured it. */
+function tableSection<F>(
+  title: string,
+  drivers: readonly DriverReport[],
+  pick: (d: DriverReport) => F | undefined,
+  explanation: readonly string[],
+  header: readonly string[],
+  row: (d: DriverReport, figure: F) => string[],
+): string[] {
+  const measured = drivers.flatMap((d) => {
+    const figure = pick(d);
+    return figure === undefined ? [] : [{ d, figure }];
+  });
+  return section(title, measured.map(({ d }) => d), () => [...explanation, '', table(header, measured.map(({ d, figure }) => row(d, figure)))]);
+}
+
+/** A per-step figure's table, with one more column where the figure has one of its own. */
+function perStepSection(
+  drivers: readonly DriverReport[],
+  title: string,
+  pick: (d: DriverReport) => PerStepComparison | undefined,
+  unit: string,
+  explanation: string[],
+  extra?: { header: string; cell: (d: DriverReport, r: PerStepComparison) => string },
+): string[] {
+  return tableSection(
+    title,
+    drivers,
+    pick,
+    explanation,
+    ['driver', 'Ratchet median', 'Ratchet p95', 'bare median', 'bare p95', 'ratio (95% CI)', 'p95 ratio', 'overhead', ...(extra ? [extra.header] : []), 'samples'],
+    (d, r) => {
+      const row = [d.name, ms(r.ratchet.median), ms(r.ratchet.p95), ms(r.bare.median), ms(r.bare.p95), ratio(r.ratio), r.p95Ratio.toFixed(2), `${signed(r.overheadMs, 3)} ms`];
+      return [...row, ...(extra ? [extra.cell(d, r)] : []), `${r.ratchet.n} + ${r.bare.n} ${unit}`];
+    },
   );
+}
+
+/** `local 3, temporal 3`, or the one value when every driver has the same. */
+function perDriver(drivers: readonly DriverReport[], value: (d: DriverReport) => string | undefined): string {
+  const values = drivers.flatMap((d) => {
+    const v = value(d);
+    return v === undefined ? [] : [{ name: d.name, v }];
+  });
+  return new Set(values.map((x) => x.v)).size === 1 ? values[0]!.v : values.map((x) => `${x.name} ${x.v}`).join(', ');
 }
 
 export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
@@ -144,6 +220,10 @@ export function table(header: readonly string[], rows: readonly (readonly string
 function ms(value: number, digits?: number): string {
   const places = digits ?? (Math.abs(value) < 1 ? 3 : Math.abs(value) < 10 ? 2 : 1);
   return `${value.toFixed(places)} ms`;
+}
+
+function mib(value: number): string {
+  return `${value.toFixed(1)} MiB`;
 }
 
 function rate(msPerRun: number): string {

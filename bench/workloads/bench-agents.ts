@@ -17,6 +17,33 @@ export const stepsAgent = defineAgent({
   },
 });
 
+export const nowAgent = defineAgent({
+  name: 'bench_now',
+  input: z.object({ steps: z.number().int().nonnegative(), nows: z.number().int().nonnegative() }),
+  output: z.null(),
+  async run(ctx, { steps, nows }) {
+    for (let i = 0; i < steps; i++) {
+      if (i > 0) for (let j = 0; j < nows; j++) await ctx.now();
+      await ctx.step(noopStep, null);
+    }
+    return null;
+  },
+});
+
+export const sleepAgent = defineAgent({
+  name: 'bench_sleep',
+  input: z.object({ sleeps: z.number().int().nonnegative(), ms: z.number().int().positive() }),
+  output: z.null(),
+  async run(ctx, { sleeps, ms }) {
+    await ctx.step(noopStep, null);
+    for (let i = 0; i < sleeps; i++) {
+      await ctx.sleep(ms);
+      await ctx.step(noopStep, null);
+    }
+    return null;
+  },
+});
+
 export const completionsAgent = defineAgent({
   name: 'bench_completions',
   input: z.object({ completions: z.number().int().nonnegative() }),
@@ -43,4 +70,4 @@ export const recoveryAgent = defineAgent({
   },
 });
 
-export const benchAgents = [stepsAgent, completionsAgent, recoveryAgent];
+export const benchAgents = [stepsAgent, nowAgent, completionsAgent, sleepAgent, recoveryAgent];

@@ -12,7 +12,8 @@ export const bareEvents = {
 /**
  * The bare side's function: plain Inngest, the way a team would write it without Ratchet. A step is
  * a `step.run` of the no-op; a completion a `step.run` around the `openai` client's call returning
- * the raw response; a recovery round a `step.waitForEvent` for that round's `go` event.
+ * the raw response; a read of the time a `step.run` returning `Date.now()` (memoized, as Inngest has no
+ * deterministic clock); a sleep `step.sleep`; a recovery round a `step.waitForEvent` for that round's `go` event.
  */
 export function bareInngestFunction(client: Inngest.Any, openaiBaseURL: string) {
   const openai = new OpenAI({ apiKey: 'bench-key', baseURL: openaiBaseURL, maxRetries: 0 });
@@ -26,6 +27,19 @@ export function bareInngestFunction(client: Inngest.Any, openaiBaseURL: string) 
     switch (workload.kind) {
       case 'steps':
         for (let i = 0; i < workload.steps; i++) await noop(i);
+        break;
+      case 'now':
+        for (let i = 0; i < workload.steps; i++) {
+          if (i > 0) for (let j = 0; j < workload.nows; j++) await step.run(`now-${i}-${j}`, () => Date.now());
+          await noop(i);
+        }
+        break;
+      case 'sleep':
+        await noop(0);
+        for (let i = 0; i < workload.sleeps; i++) {
+          await step.sleep(`sleep-${i}`, workload.ms);
+          await noop(i + 1);
+        }
         break;
       case 'completions':
         for (let i = 0; i < workload.completions; i++) {

@@ -48,7 +48,7 @@ export function bareInngestSide(options: BareInngestOptions): BenchSide {
     },
     awaitCompleted: (runId) => runs.awaitCompleted(bareEvents.start(runId)),
     awaitWaiting: (runId) => runs.awaitWaiting(bareEvents.start(runId)),
-    async release(runId) {
+    async signal(runId) {
       const round = releases.get(runId) ?? 0;
       releases.set(runId, round + 1);
       await client.send({ name: bareEvents.go(runId), data: { round } });

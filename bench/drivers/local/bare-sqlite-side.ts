@@ -35,8 +35,10 @@ function openBareDatabase(path: string): DatabaseSync {
  * The local driver's bare counterpart: `node:sqlite` used directly, the closest thing to an engine
  * the local driver has. A step is the no-op call plus one `INSERT` of its result in its own
  * `BEGIN IMMEDIATE` transaction (prepared statements, no leases, no digests, no validation);
- * a completion is the `openai` client's call plus the same `INSERT` of the raw response. A worker
- * takes pending runs one at a time and replays a resumed run by reading its rows back.
+ * a completion is the `openai` client's call plus the same `INSERT` of the raw response; a read of the
+ * time is one `INSERT` of it; a sleep one `INSERT` of its deadline, then an in-process timer. A worker
+ * takes pending runs one at a time (a signal wakes it at once) and replays a resumed run by reading
+ * its rows back.
  */
 export function bareSqliteSide(path: string, models: ModelServer): BenchSide {
   const db = openBareDatabase(path);
@@ -57,7 +59,7 @@ export function bareSqliteSide(path: string, models: ModelServer): BenchSide {
     },
     awaitCompleted: (runId) => waitUntil(() => status(runId) === 'completed', `bare run ${runId} completed`, 300_000, 2),
     awaitWaiting: (runId) => waitUntil(() => status(runId) === 'waiting', `bare run ${runId} waiting`, 300_000, 2),
-    async release(runId) {
+    async signal(runId) {
       db.prepare(`UPDATE runs SET releases = releases + 1, status = 'pending' WHERE id = ?`).run(runId);
       for (const worker of workers) worker.wake();
     },
@@ -123,14 +125,39 @@ class BareSqliteWorker implements Stoppable {
 
   async #execute(runId: string, workload: Workload, releases: number): Promise<void> {
     // Replay: what is journaled is read back, not run again.
-    let position = (this.#replay.all(runId) as { output: string | null }[]).map((row) => (row.output === null ? null : JSON.parse(row.output))).length;
+    const journal = (this.#replay.all(runId) as { output: string | null }[]).map((row) => (row.output === null ? null : JSON.parse(row.output)));
+    let position = journal.length;
     const step = async () => {
       await noop(runId);
       this.#write(runId, position++, null);
     };
+    // The time, journaled; a sleep journals its deadline, then waits on an in-process timer.
+    const now = () => this.#write(runId, position++, String(Date.now()));
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
     switch (workload.kind) {
       case 'steps':
         while (position < workload.steps) await step();
+        break;
+      case 'now': {
+        // Step i sits at position i × (1 + nows), after the nows that precede it.
+        const stride = 1 + workload.nows;
+        while (position < (workload.steps - 1) * stride + 1) {
+          if (position % stride === 0) await step();
+          else now();
+        }
+        break;
+      }
+      case 'sleep':
+        // Steps at even positions, deadlines at odd ones: a run resumed after a deadline waits it out.
+        if (position % 2 === 0 && position > 0) await sleep((journal[position - 1] as number) - Date.now());
+        while (position < 2 * workload.sleeps + 1) {
+          if (position % 2 === 0) {
+            await step();
+          } else {
+            this.#write(runId, position++, String(Date.now() + workload.ms));
+            await sleep(workload.ms);
+          }
+        }
         break;
       case 'completions':
         while (position < workload.completions) {

@@ -11,7 +11,8 @@ export const releasePromise = (round: number) => `go-${round}`;
 /**
  * The bare side's workflow: plain Restate, the way a team would write it without Ratchet. A step is
  * a `ctx.run` of the no-op; a completion a `ctx.run` around the `openai` client's call returning the
- * raw response; a recovery round waits on a durable promise that the shared `go` handler resolves.
+ * raw response; a read of the time `ctx.date.now()`; a sleep `ctx.sleep`; a recovery round waits on a
+ * durable promise that the shared `go` handler resolves.
  */
 export function bareRestateService(openaiBaseURL: string, inactivityTimeoutMs: number) {
   const openai = new OpenAI({ apiKey: 'bench-key', baseURL: openaiBaseURL, maxRetries: 0 });
@@ -27,6 +28,19 @@ export function bareRestateService(openaiBaseURL: string, inactivityTimeoutMs: n
         switch (workload.kind) {
           case 'steps':
             for (let i = 0; i < workload.steps; i++) await noop();
+            break;
+          case 'now':
+            for (let i = 0; i < workload.steps; i++) {
+              if (i > 0) for (let j = 0; j < workload.nows; j++) await ctx.date.now();
+              await noop();
+            }
+            break;
+          case 'sleep':
+            await noop();
+            for (let i = 0; i < workload.sleeps; i++) {
+              await ctx.sleep(workload.ms);
+              await noop();
+            }
             break;
           case 'completions':
             for (let i = 0; i < workload.completions; i++) {

@@ -52,12 +52,12 @@ export function bareRestateSide(options: BareRestateOptions): BenchSide {
     },
     awaitCompleted: (runId) => admin.awaitCompleted(runId),
     awaitWaiting: (runId) => admin.awaitWaiting(runId),
-    async release(runId) {
+    async signal(runId) {
       const round = releases.get(runId) ?? 0;
       releases.set(runId, round + 1);
       await ingress(`/${bareServiceName}/${encodeURIComponent(runId)}/go/send`, round);
-      await admin.awaitBackingOff(runId);
     },
+    awaitDispatchable: (runId) => admin.awaitBackingOff(runId),
     resume: (runId) => admin.resume(runId),
     storedBytes: (run) => admin.storedBytes(run),
     async close() {},

@@ -9,6 +9,8 @@ export interface BareActivities {
 
 export const bareWorkflowTypes = {
   steps: 'bareSteps',
+  now: 'bareNow',
   completions: 'bareCompletions',
+  sleep: 'bareSleep',
   recovery: 'bareRecovery',
 } as const;

@@ -51,10 +51,10 @@ export function bareTemporalSide(options: BareTemporalOptions): BenchSide {
     },
     awaitCompleted: state.awaitCompleted,
     awaitWaiting: state.awaitWaiting,
-    async release(runId) {
+    async signal(runId) {
       await client.workflow.getHandle(runId).signal(releaseSignal);
-      await state.awaitDispatchable(runId);
     },
+    awaitDispatchable: state.awaitDispatchable,
     storedBytes: (run) => historyBytes(client, run),
     async close() {},
   };
@@ -64,8 +64,12 @@ function argumentsOf(workload: Workload): number[] {
   switch (workload.kind) {
     case 'steps':
       return [workload.steps];
+    case 'now':
+      return [workload.steps, workload.nows];
     case 'completions':
       return [workload.completions];
+    case 'sleep':
+      return [workload.sleeps, workload.ms];
     case 'recovery':
       return [workload.steps, workload.rounds];
   }

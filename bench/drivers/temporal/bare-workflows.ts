@@ -1,6 +1,6 @@
 // The bare side's workflows: plain Temporal, the way a team would write these without Ratchet.
 // Runs in Temporal's workflow sandbox: imports @temporalio/workflow and types only.
-import { condition, defineSignal, proxyActivities, setHandler } from '@temporalio/workflow';
+import { condition, defineSignal, proxyActivities, setHandler, sleep } from '@temporalio/workflow';
 import type { BareActivities } from './bare-contract.ts';
 
 const { noop, complete } = proxyActivities<BareActivities>({ startToCloseTimeout: '10 minutes' });
@@ -8,6 +8,22 @@ const go = defineSignal('go');
 
 export async function bareSteps(steps: number): Promise<void> {
   for (let i = 0; i < steps; i++) await noop();
+}
+
+/** `Date.now()` is deterministic in the workflow sandbox: replay sees the time of the task being replayed. */
+export async function bareNow(steps: number, nows: number): Promise<void> {
+  for (let i = 0; i < steps; i++) {
+    if (i > 0) for (let j = 0; j < nows; j++) Date.now();
+    await noop();
+  }
+}
+
+export async function bareSleep(sleeps: number, ms: number): Promise<void> {
+  await noop();
+  for (let i = 0; i < sleeps; i++) {
+    await sleep(ms);
+    await noop();
+  }
 }
 
 export async function bareCompletions(completions: number): Promise<void> {
