@@ -23,7 +23,7 @@ export const local: BenchDriver = {
         '`node:sqlite` directly (WAL, synchronous=NORMAL, as the driver opens it): a step is the no-op plus one INSERT of its result in its own BEGIN IMMEDIATE transaction; a completion is the `openai` call plus the same INSERT of the raw response; `now` and a sleep\'s deadline one INSERT each, the sleep itself an in-process timer; a signal marks the run pending and wakes the worker; a resumed run reads its rows back',
       notes: [
         'Production defaults (`leaseMs` 30 s, `pollIntervalMs` 200, `synchronous=NORMAL`); one file per side.',
-        'Ratchet\'s worker finds a run whose sleep has ended, or that was signalled, at its next poll (`pollIntervalMs`); the bare worker is woken in process (a timer, the signal call).',
+        'Ratchet\'s worker is woken in process too: by its own client\'s signal, and by a timer when a sleep it suspended ends (workers in other processes find such runs at their next poll, `pollIntervalMs`); the bare worker is woken in process (a timer, the signal call).',
         'Ratchet commits two transactions per step (the attempt before the step runs, so a crash during it counts; the result after, fenced by the lease), the bare side one.',
         'Bytes: SQLite\'s own `dbstat` (record payload and b-tree pages) before and after the run, over every table and index.',
       ],

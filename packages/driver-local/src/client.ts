@@ -1,25 +1,32 @@
 import { pollUntilEnded, type DriverClient, type JournalEntry, type RunDescription, type StartRunRequest } from '@ratchet/core';
 import { toJournalEntry } from './journal.ts';
 import type { RunStore } from './run-store.ts';
+import { runsChanged } from './wakeups.ts';
 
 /** The local driver's client: reads and writes the same database the workers use. */
 export class LocalClient implements DriverClient {
   readonly #store: RunStore;
   readonly #pollIntervalMs: number;
   readonly #onClose: () => void;
+  /** Wakes this process's idle workers on the same file after a write they may act on. */
+  readonly #changed: () => void;
 
-  constructor(store: RunStore, options: { pollIntervalMs: number; onClose: () => void }) {
+  constructor(store: RunStore, options: { path: string; pollIntervalMs: number; onClose: () => void }) {
     this.#store = store;
     this.#pollIntervalMs = options.pollIntervalMs;
     this.#onClose = options.onClose;
+    this.#changed = () => runsChanged(options.path);
   }
 
   async startRun(request: StartRunRequest) {
-    return this.#store.insertRun(request, Date.now());
+    const started = this.#store.insertRun(request, Date.now());
+    this.#changed();
+    return started;
   }
 
   async signalRun(runId: string, name: string, payload: unknown): Promise<void> {
     this.#store.signal(runId, name, payload, Date.now());
+    this.#changed();
   }
 
   async describeRun(runId: string): Promise<RunDescription> {
@@ -32,6 +39,7 @@ export class LocalClient implements DriverClient {
 
   async requestMigration(runId: string, to: string): Promise<void> {
     this.#store.requestMigration(runId, to, Date.now());
+    this.#changed();
   }
 
   async awaitRun(runId: string, timeoutMs?: number): Promise<RunDescription> {
@@ -45,6 +53,7 @@ export class LocalClient implements DriverClient {
 
   async redriveRun(runId: string): Promise<void> {
     this.#store.redrive(runId, Date.now());
+    this.#changed();
   }
 
   async listRuns(options: { limit?: number } = {}): Promise<RunDescription[]> {

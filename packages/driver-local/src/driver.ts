@@ -26,11 +26,12 @@ export function localDriver(options: LocalDriverOptions = {}): Driver {
     capabilities: { workerConcurrency: 'runs' },
     async connectClient() {
       const { db, store } = open();
-      return new LocalClient(store, { pollIntervalMs: Math.min(config.pollIntervalMs, 50), onClose: () => db.close() });
+      return new LocalClient(store, { path: config.path, pollIntervalMs: Math.min(config.pollIntervalMs, 50), onClose: () => db.close() });
     },
     async createWorker(executor: EffectRunner, workerOptions: DriverWorkerOptions = {}) {
       const { db, store } = open();
       const worker = new LocalWorker(store, executor, {
+        path: config.path,
         leaseMs: config.leaseMs,
         pollIntervalMs: config.pollIntervalMs,
         concurrency: workerOptions.concurrency ?? 16,

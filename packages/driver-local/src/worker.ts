@@ -2,8 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { ExecutionInterrupt, executeAgent, serializeError, type DriverWorker, type EffectRunner } from '@ratchet/core';
 import { LocalHost } from './host.ts';
 import type { ClaimedRun, RunStore } from './run-store.ts';
+import { onRunsChanged } from './wakeups.ts';
 
 export interface LocalWorkerOptions {
+  /** The database file, whose clients in this process wake the worker (see wakeups.ts). */
+  path: string;
   /** How long a claimed run stays this worker's without a heartbeat; a dead worker's runs move on after it. */
   leaseMs: number;
   /** How often an idle worker looks for due runs. */
@@ -26,7 +29,12 @@ export class LocalWorker implements DriverWorker {
   readonly #active = new Map<string, { abort: AbortController; done: Promise<void> }>();
   #loop: Promise<void> | undefined;
   #stopping = false;
-  #wake: (() => void) | undefined;
+  /** Set by anything that may have made a run claimable; the loop then looks again before it waits. */
+  #wakeRequested = false;
+  #wakeWaiter: (() => void) | undefined;
+  /** Timers for the wake-ups of runs this worker suspended, so a sleep ends on time, not at the next poll. */
+  readonly #wakeTimers = new Set<NodeJS.Timeout>();
+  #unsubscribe: (() => void) | undefined;
 
   constructor(store: RunStore, executor: EffectRunner, options: LocalWorkerOptions) {
     this.#store = store;
@@ -35,12 +43,15 @@ export class LocalWorker implements DriverWorker {
   }
 
   async start(): Promise<void> {
+    this.#unsubscribe ??= onRunsChanged(this.#options.path, () => this.#wake());
     this.#loop ??= this.#poll();
   }
 
   async stop(): Promise<void> {
     this.#stopping = true;
-    this.#wake?.();
+    this.#unsubscribe?.();
+    for (const timer of this.#wakeTimers) clearTimeout(timer);
+    this.#wake();
     for (const { abort } of this.#active.values()) abort.abort();
     await this.#loop;
     await Promise.all([...this.#active.values()].map(({ done }) => done));
@@ -55,11 +66,29 @@ export class LocalWorker implements DriverWorker {
       } catch (error) {
         this.#options.onError?.(error);
       }
-      await new Promise<void>((resolve) => {
-        this.#wake = resolve;
-        setTimeout(resolve, this.#options.pollIntervalMs);
-      });
+      if (!this.#wakeRequested) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, this.#options.pollIntervalMs);
+          this.#wakeWaiter = () => (clearTimeout(timer), resolve());
+        });
+      }
+      this.#wakeWaiter = undefined;
+      this.#wakeRequested = false;
     }
+  }
+
+  #wake(): void {
+    this.#wakeRequested = true;
+    this.#wakeWaiter?.();
+  }
+
+  /** Looks for work again once `wakeAt` has passed (a millisecond after: claims compare with `<=`). */
+  #wakeAt(wakeAt: number): void {
+    const timer = setTimeout(() => {
+      this.#wakeTimers.delete(timer);
+      this.#wake();
+    }, Math.max(0, wakeAt - Date.now() + 1));
+    this.#wakeTimers.add(timer);
   }
 
   #execute(run: ClaimedRun): void {
@@ -76,7 +105,7 @@ export class LocalWorker implements DriverWorker {
       .finally(() => {
         clearInterval(heartbeat);
         this.#active.delete(run.id);
-        this.#wake?.(); // a slot is free: look for more work now
+        this.#wake(); // a slot is free: look for more work now
       });
     this.#active.set(run.id, { abort, done });
   }
@@ -95,6 +124,7 @@ export class LocalWorker implements DriverWorker {
         this.#store.release(run.id, this.id, Date.now());
       } else if (error.reason === 'suspend') {
         this.#store.suspend(run.id, this.id, error.details.wakeAt, run.signalVersion, Date.now());
+        if (error.details.wakeAt !== undefined) this.#wakeAt(error.details.wakeAt);
       } else if (error.reason === 'migrate') {
         this.#store.migrated(run.id, this.id, error.details.openWait, Date.now());
       } else {

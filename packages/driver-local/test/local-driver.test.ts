@@ -3,7 +3,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { ConfigError, ExecutionInterrupt } from '@ratchet/core';
+import { z } from 'zod';
+import { ConfigError, createClient, defineAgent, ExecutionInterrupt } from '@ratchet/core';
+import { createWorker } from '@ratchet/core/worker';
 import { openDatabase } from '../src/database.ts';
 import { localDriver } from '../src/index.ts';
 import { RunStore } from '../src/run-store.ts';
@@ -33,5 +35,34 @@ describe('local driver specifics', () => {
     );
     assert.equal(a.renewLease('r', 'worker-a', now + 202, 100), false);
     assert.equal(b.beginAttempt('r', 'worker-b', 0, 'step:x#1', now + 203), 1);
+  });
+
+  it('wakes an idle worker in the same process for a signal, a start and a sleep that ends, not at its next poll', async () => {
+    // A poll interval far beyond the test timeout: each step below can only happen through a wake-up.
+    const driver = localDriver({ path: join(mkdtempSync(join(tmpdir(), 'ratchet-wake-')), 'runs.db'), pollIntervalMs: 3_600_000 });
+    const napper = defineAgent({
+      name: 'napper',
+      input: z.object({}),
+      output: z.object({ woke: z.boolean() }),
+      run: async (ctx) => {
+        await ctx.sleep(50);
+        const go = await ctx.waitForSignal('go', { schema: z.object({ ok: z.boolean() }) });
+        return { woke: go.received && go.payload.ok };
+      },
+    });
+    const worker = await createWorker(driver, { agents: [napper] });
+    await worker.start();
+    const client = await createClient(driver);
+    try {
+      const run = await client.start(napper, {}, { runId: 'nap' });
+      // Past the sleep and parked on the signal: only a wake-up can bring the run back now.
+      const parked = async () => (await client.describe('nap')).status === 'waiting' && (await client.journal('nap')).some((entry) => entry.kind === 'sleep' && entry.status === 'completed');
+      while (!(await parked())) await new Promise((resolve) => setTimeout(resolve, 10));
+      await client.signal('nap', 'go', { ok: true });
+      assert.deepEqual(await run.result({ timeoutMs: 20_000 }), { woke: true });
+    } finally {
+      await client.close();
+      await worker.stop();
+    }
   });
 });
