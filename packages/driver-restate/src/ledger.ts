@@ -52,8 +52,6 @@ export function ledgerObject(name: string) {
       requestMigration: async (ctx: restate.ObjectContext, request: MigrationRequest): Promise<void> => {
         if (!(await ctx.get<MigrationRequest>(migrationKey))) ctx.set(migrationKey, { to: request.to });
       },
-      /** Read by `now`, which counts no attempts; shared, so it never queues behind an attempt's count. */
-      migration: restate.handlers.object.shared(async (ctx: restate.ObjectSharedContext): Promise<MigrationRequest | null> => ctx.get<MigrationRequest>(migrationKey)),
       /** Redrive: every step starts over with a fresh attempt count, as on the local driver. */
       redrive: async (ctx: restate.ObjectContext): Promise<void> => {
         for (const key of await ctx.stateKeys()) {
@@ -80,10 +78,6 @@ export class LedgerClient {
 
   beginAttempt(runId: string, stepId: string): Promise<AttemptGrant> {
     return this.#call('beginAttempt', runId, { stepId });
-  }
-
-  migration(runId: string): Promise<MigrationRequest | null> {
-    return this.#call('migration', runId, null);
   }
 
   recordFailure(runId: string, stepId: string, error: SerializedError, deadLetter: boolean): Promise<void> {
