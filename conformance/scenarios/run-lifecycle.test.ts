@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { InputValidationError, RunConflictError, RunDeadLetteredError, RunFailedError, RunNotFoundError } from '@ratchet/core';
+import { InputValidationError, RunConflictError, RunDeadLetteredError, RunEndedError, RunFailedError, RunNotFoundError } from '@ratchet/core';
 import { determinismAgent, orderAgent } from '../fixtures/agents.ts';
 import { Scenario } from '../harness/scenario.ts';
 import { selectedDrivers } from '../harness/selected-drivers.ts';
@@ -76,6 +76,23 @@ for (const driver of selectedDrivers()) {
       const journal = await s.client.journal('order-saga');
       assert.deepEqual(journal.slice(2).map((e) => e.stepId), ['compensation:charge#1', 'compensation:reserve#1']);
       assert.equal((await s.client.describe('order-saga')).status, 'failed');
+    });
+
+    it('refuses to signal, approve or redrive a run that has ended, and changes nothing', async () => {
+      for (const [runId, status] of [['order-1', 'completed'], ['order-saga', 'failed']] as const) {
+        const before = await s.client.describe(runId);
+        const journal = await s.client.journal(runId);
+        for (const steer of [() => s.client.signal(runId, 'poke', {}), () => s.client.approve(runId, 'ship'), () => s.client.redrive(runId)]) {
+          await assert.rejects(steer(), (error: unknown) => {
+            assert.ok(error instanceof RunEndedError, String(error));
+            assert.equal(error.status, status);
+            assert.match(error.message, new RegExp(`^Run "${runId}" has ${status}: nothing to (signal "poke"|approve "ship"|redrive)\\.`));
+            return true;
+          });
+        }
+        assert.deepEqual(await s.client.describe(runId), before);
+        assert.deepEqual(await s.client.journal(runId), journal);
+      }
     });
 
     it('waits for an approval, including one sent before the wait, and reports rejection', async () => {

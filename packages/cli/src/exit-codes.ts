@@ -13,4 +13,6 @@ export const exitCodes = {
   runMigrated: 7,
   /** The engine's server did not answer at its address, or answered with an error; the message names the address. */
   engineRequest: 8,
+  /** A signal, approval or redrive for a run that has completed or failed: nothing was changed. */
+  runEnded: 9,
 } as const;

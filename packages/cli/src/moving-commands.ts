@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { forkRun, formatPortableJournal, migrateRun, UsageError, type RatchetClient } from '@ratchet/core';
+import { positiveInteger } from './option-parsers.ts';
 import { startProgress } from './progress.ts';
 
 export interface CommandContext {
@@ -42,7 +43,7 @@ export function addMovingCommands(program: Command, context: CommandContext): vo
     .command('migrate <run>')
     .description('move an in-flight run to another driver of the config: it stops at a safe point here and resumes there')
     .requiredOption('--to <driver>', 'the driver to move it to (its options come from the config)')
-    .option('--timeout <ms>', 'how long to wait for a worker to stop the run', (value) => Number.parseInt(value, 10), 120_000)
+    .option('--timeout <ms>', 'how long to wait for a worker to stop the run', positiveInteger, 120_000)
     .action(withClient(async (from, runId: string, options: { to: string; timeout: number }) => {
       const to = await connect(options.to);
       const progress = startProgress(`migrating ${runId} from ${from.driver} to ${options.to}`, !json());

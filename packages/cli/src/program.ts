@@ -6,6 +6,7 @@ import { formatRun, formatRuns } from './format-run.ts';
 import { formatTimeline } from './format-timeline.ts';
 import { addInitCommand } from './init-command.ts';
 import { addMovingCommands } from './moving-commands.ts';
+import { positiveInteger } from './option-parsers.ts';
 
 interface GlobalOptions {
   config: string;
@@ -39,7 +40,7 @@ export function createProgram(io: { out: (text: string) => void; err: (text: str
   program
     .command('runs')
     .description('list runs, newest first, with their status')
-    .option('-n, --limit <count>', 'how many', (value) => Number.parseInt(value, 10), 20)
+    .option('-n, --limit <count>', 'how many', positiveInteger, 20)
     .action(withClient(async (client, options: { limit: number }) => {
       const runs = await client.listRuns({ limit: options.limit });
       return json() ? runs : formatRuns(runs);
@@ -115,6 +116,7 @@ export async function runCli(argv: string[], io = defaultIo): Promise<number> {
       if (error.kind === 'usage') return exitCodes.usage;
       if (error.kind === 'run-migrated') return exitCodes.runMigrated;
       if (error.kind === 'engine-request') return exitCodes.engineRequest;
+      if (error.kind === 'run-ended') return exitCodes.runEnded;
       return exitCodes.failed;
     }
     io.err(`ratchet: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

@@ -66,6 +66,27 @@ describe('ratchet CLI', () => {
     await client.close();
   });
 
+  it('refuses to steer a run that has ended, changing nothing, with its own exit code', async () => {
+    const client = await createClient(driver);
+    const before = await client.describe('run-ada');
+    for (const args of [['approve', 'run-ada', 'send'], ['signal', 'run-ada', 'poke', '{}'], ['redrive', 'run-ada']]) {
+      const steer = ratchet(...args);
+      assert.equal(steer.status, exitCodes.runEnded, `${args.join(' ')}: ${steer.stderr}`);
+      assert.match(steer.stderr, /^ratchet: Run "run-ada" has completed: nothing to (approve "send"|signal "poke"|redrive)\. Start a new run, or fork this one/);
+    }
+    assert.deepEqual(await client.describe('run-ada'), before);
+    await client.close();
+  });
+
+  it('refuses a run count that is not a positive whole number as a usage error', () => {
+    for (const count of ['abc', '-5', '0', '2.5']) {
+      const runs = ratchet('runs', '-n', count);
+      assert.equal(runs.status, exitCodes.usage, `-n ${count}: ${runs.stderr}`);
+      assert.doesNotMatch(runs.stderr, /unexpected error|at RunStore/);
+    }
+    assert.match(ratchet('runs', '-n', 'abc').stderr, /"abc" is not a positive whole number/);
+  });
+
   it('exports a run as a portable journal and refuses a tampered or cut copy on import', () => {
     const file = join(dir, 'run-ada.journal.json');
     const exported = ratchet('export', 'run-ada', '--out', file);

@@ -1,6 +1,6 @@
 import type { AgentDeclaration } from '../declarations/agent.ts';
 import { approvalSignalName } from '../context/context-impl.ts';
-import { ConfigError, InputValidationError, RunConflictError, RunDeadLetteredError, RunFailedError } from '../errors/errors.ts';
+import { ConfigError, InputValidationError, RunConflictError, RunDeadLetteredError, RunEndedError, RunFailedError, UsageError } from '../errors/errors.ts';
 import { MigrationError, RunMigratedError } from '../errors/migration-errors.ts';
 import { buildPortableJournal, parsePortableJournal, seededJournalOf, type PortableJournal } from '../journal/portable-journal.ts';
 import type { SeededJournal } from '../journal/seeded-journal.ts';
@@ -73,16 +73,37 @@ export class RatchetClient {
     throw new RunFailedError(runId, run.error ?? unrecorded, run.compensations ?? []);
   }
 
-  signal(runId: string, name: string, payload: unknown = null): Promise<void> {
+  /**
+   * Sends a signal: a run waiting for it takes it now, a run that will wait for it later takes it
+   * then. A run that has ended refuses it with `RunEndedError` (nothing is stored), one that moved
+   * to another driver with `RunMigratedError`.
+   */
+  async signal(runId: string, name: string, payload: unknown = null): Promise<void> {
+    await this.#refuseEnded(runId, `signal "${name}"`);
     return this.#client.signalRun(runId, name, payload);
   }
 
   approve(runId: string, name: string, decision: ApprovalDecision = {}): Promise<void> {
-    return this.signal(runId, approvalSignalName(name), { approved: true, ...decision });
+    return this.#decide(runId, name, { approved: true, ...decision });
   }
 
   reject(runId: string, name: string, decision: ApprovalDecision = {}): Promise<void> {
-    return this.signal(runId, approvalSignalName(name), { approved: false, ...decision });
+    return this.#decide(runId, name, { approved: false, ...decision });
+  }
+
+  async #decide(runId: string, name: string, decision: ApprovalDecision & { approved: boolean }): Promise<void> {
+    await this.#refuseEnded(runId, `${decision.approved ? 'approve' : 'reject'} "${name}"`);
+    return this.#client.signalRun(runId, approvalSignalName(name), decision);
+  }
+
+  /**
+   * The same refusal on every driver (each engine would otherwise store, ignore or refuse it in its
+   * own way). A run that ends between this read and the send is the engine's to settle.
+   */
+  async #refuseEnded(runId: string, action: string): Promise<void> {
+    const run = await this.#client.describeRun(runId);
+    if (run.status === 'completed' || run.status === 'failed') throw new RunEndedError(runId, run.status, action);
+    if (run.status === 'migrated') throw new RunMigratedError(runId, run.migration?.to ?? 'unknown');
   }
 
   /** The run's state, with the token usage of its completions. */
@@ -96,12 +117,18 @@ export class RatchetClient {
     return this.#client.readJournal(runId);
   }
 
-  /** Resumes a dead-lettered run at the step it stopped at. */
-  redrive(runId: string): Promise<void> {
+  /** Resumes a dead-lettered run at the step it stopped at; a run that has ended refuses with `RunEndedError`. */
+  async redrive(runId: string): Promise<void> {
+    await this.#refuseEnded(runId, 'redrive');
     return this.#client.redriveRun(runId);
   }
 
+  /** The newest runs first; `limit` (default the driver's, 100 on most) is a positive whole number. */
   listRuns(options?: { limit?: number }): Promise<RunDescription[]> {
+    const limit = options?.limit;
+    if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) {
+      return Promise.reject(new UsageError(`listRuns: limit must be a positive whole number, got ${limit}`, { limit }));
+    }
     return this.#client.listRuns(options);
   }
 

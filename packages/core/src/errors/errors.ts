@@ -298,6 +298,21 @@ export class SignalPayloadError extends RatchetError {
   }
 }
 
+/**
+ * A signal, an approval or a redrive for a run that has completed or failed: nothing is stored and
+ * the run is unchanged, on every driver. Start a new run, or fork this one from a step.
+ */
+export class RunEndedError extends RatchetError {
+  readonly runId: string;
+  readonly status: 'completed' | 'failed';
+  constructor(runId: string, status: 'completed' | 'failed', action: string) {
+    super('run-ended', `Run "${runId}" has ${status}: nothing to ${action}. Start a new run, or fork this one (ratchet fork)`, { data: { runId, status, action } });
+    this.name = 'RunEndedError';
+    this.runId = runId;
+    this.status = status;
+  }
+}
+
 /** Waiting for a run's result took longer than the caller allowed; the run itself goes on. */
 export class ResultTimeoutError extends RatchetError {
   readonly runId: string;
@@ -344,6 +359,7 @@ registerErrorKind('run-conflict', (s) => Object.assign(new RunConflictError(str(
 registerErrorKind('run-failed', (s) => Object.assign(new RunFailedError(str(d(s).runId), cause(d(s).error), list(d(s).compensations)), { message: s.message }));
 registerErrorKind('run-dead-lettered', (s) => Object.assign(new RunDeadLetteredError(str(d(s).runId), d(s).stepId === undefined ? undefined : str(d(s).stepId), cause(d(s).error)), { message: s.message }));
 registerErrorKind('result-timeout', (s) => new ResultTimeoutError(str(d(s).runId), Number(d(s).timeoutMs)));
+registerErrorKind('run-ended', (s) => new RunEndedError(str(d(s).runId), d(s).status === 'failed' ? 'failed' : 'completed', str(d(s).action)));
 registerErrorKind('worker-crash', (s) => new WorkerCrashError(s.message));
 registerErrorKind('usage', (s) => new UsageError(s.message, d(s)));
 registerErrorKind('signal-payload', (s) => new SignalPayloadError(str(d(s).signal), list(d(s).issues)));

@@ -41,6 +41,7 @@ export const ratchetErrorKinds = [
   'run-failed',
   'run-dead-lettered',
   'result-timeout',
+  'run-ended',
   'run-migrated',
   'migration',
   'journal-document',
