@@ -51,7 +51,7 @@ export type RatchetErrorKind = (typeof ratchetErrorKinds)[number];
 
 // The kind a journal held when it is not one of this version's (an entry written by another
 // release): the error reads back as `application` and is written back with the kind it had.
-const journaledKind = Symbol('ratchet.journaledKind');
+const journaledKind = Symbol.for('ratchet.journaledKind'); // for, like the marker: core may be loaded twice
 
 export interface RatchetErrorOptions {
   retryable?: boolean;
