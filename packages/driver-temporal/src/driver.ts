@@ -29,7 +29,8 @@ export function temporalDriver(options: TemporalDriverOptions = {}): Driver {
     name: 'temporal',
     capabilities: { maxPayloadBytes, workerConcurrency: 'effects' },
     async connectClient() {
-      const client = new Client({ connection: await connectTo(config.address, () => Connection.connect(connection)), namespace: config.namespace });
+      const connected = await connectTo(config.address, () => Connection.connect({ ...connection, connectTimeout: config.connectTimeoutMs }));
+      const client = new Client({ connection: connected, namespace: config.namespace });
       return new TemporalClient(client, { taskQueue: config.taskQueue, pollIntervalMs: config.pollIntervalMs });
     },
     createWorker(executor: EffectRunner, workerOptions: DriverWorkerOptions = {}) {

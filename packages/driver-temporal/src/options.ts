@@ -19,6 +19,11 @@ export const temporalDriverOptionsSchema = z.strictObject({
       z.strictObject({ serverNameOverride: z.string().optional(), serverRootCACertificate: pem.optional(), clientCertPair: z.strictObject({ crt: pem, key: pem }).optional() }),
     ])
     .optional(),
+  /**
+   * How long a client waits for the server before `EngineRequestError` names its address (the SDK's
+   * own default is 10 s). A worker's connection fails at once when nothing listens.
+   */
+  connectTimeoutMs: z.number().positive().default(5_000),
   /** An API key (Temporal Cloud); implies TLS. */
   apiKey: z.string().min(1).optional(),
   /** Longest one attempt of a step, tool or completion may run. Production default 10 min. */
