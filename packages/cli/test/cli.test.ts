@@ -180,8 +180,8 @@ describe('ratchet CLI', () => {
     const port = await getPort({ host: '127.0.0.1' });
     const down = join(dir, 'temporal-down.config.ts');
     writeFileSync(down, `export default { driver: 'temporal', temporal: { address: '127.0.0.1:${port}', connectTimeoutMs: 500 } };\n`);
-    // Killed at 8 s, short of the SDK's own 10 s: only the configured 0.5 s lets it answer in time.
-    const result = spawnSync(process.execPath, [bin, '--config', down, 'runs'], { encoding: 'utf8', timeout: 8_000 });
+    // Killed at 9 s, short of the SDK's own 10 s: only the configured 0.5 s lets it answer in time.
+    const result = spawnSync(process.execPath, [bin, '--config', down, 'runs'], { encoding: 'utf8', timeout: 9_000 });
     assert.equal(result.status, exitCodes.engineRequest, result.stderr);
     assert.match(result.stderr, new RegExp(`Temporal at 127\\.0\\.0\\.1:${port} did not answer a connection \\(Failed to connect before the deadline\\): is the server running there\\?`));
   });
