@@ -21,11 +21,14 @@ export interface RestateServer {
   readonly adminUrl: string;
   /** The server's data directory (fresh per start) and its log, `server.log`, inside it. */
   readonly baseDir: string;
+  /** The server process; a new one after `restart()`. */
   readonly pid: number;
   /** SIGTERM, then SIGKILL if it is not gone within 5 s; removes the data directory. */
   stop(): Promise<void>;
   /** SIGKILL, keeping the data directory (to restart on it and test recovery, say). */
   kill(): Promise<void>;
+  /** SIGKILL (if it still runs), then start it again on the same data and ports; resolves once it is ready. */
+  restart(): Promise<void>;
 }
 
 /**
@@ -47,6 +50,34 @@ export async function startRestateServer(options: RestateServerOptions = {}): Pr
   const [ingressPort, adminPort, nodePort] = [await freePort(), await freePort(), await freePort()];
   const config = join(baseDir, 'restate.toml');
   writeFileSync(config, configuration({ baseDir, ingressPort: ingressPort!, adminPort: adminPort!, nodePort: nodePort!, ...options }));
+  let running = launch(binary, config, baseDir);
+  const server: RestateServer = {
+    ingressUrl: `http://127.0.0.1:${ingressPort}`,
+    adminUrl: `http://127.0.0.1:${adminPort}`,
+    baseDir,
+    get pid() {
+      return running.child.pid!;
+    },
+    async stop() {
+      await terminate(running.child, running.exited);
+      rmSync(baseDir, { recursive: true, force: true });
+    },
+    async kill() {
+      if (running.child.exitCode === null && running.child.signalCode === null) running.child.kill('SIGKILL');
+      await running.exited;
+    },
+    async restart() {
+      await server.kill();
+      running = launch(binary, config, baseDir);
+      await readyOrKilled(server, running.child);
+    },
+  };
+  await readyOrKilled(server, running.child);
+  return server;
+}
+
+/** One restate-server process on the configuration (and so the ports and data) given. */
+function launch(binary: string, config: string, baseDir: string): { child: ChildProcess; exited: Promise<void> } {
   const log = openSync(join(baseDir, 'server.log'), 'a');
   const child = spawn(binary, ['--config-file', config, '--no-logo', '--listen-mode', 'tcp'], { stdio: ['ignore', log, log] });
   // A test process that dies must not leave its server behind ('exit' handlers must be synchronous; kill is).
@@ -58,27 +89,16 @@ export async function startRestateServer(options: RestateServerOptions = {}): Pr
       resolve();
     }),
   );
-  const server: RestateServer = {
-    ingressUrl: `http://127.0.0.1:${ingressPort}`,
-    adminUrl: `http://127.0.0.1:${adminPort}`,
-    baseDir,
-    pid: child.pid!,
-    async stop() {
-      await terminate(child, exited);
-      rmSync(baseDir, { recursive: true, force: true });
-    },
-    async kill() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      await exited;
-    },
-  };
+  return { child, exited };
+}
+
+async function readyOrKilled(server: RestateServer, child: ChildProcess): Promise<void> {
   try {
     await waitUntilReady(server, child);
   } catch (error) {
     await server.kill();
     throw error;
   }
-  return server;
 }
 
 /** Where scripts/engines/install-restate.sh puts the restate-server binary. */

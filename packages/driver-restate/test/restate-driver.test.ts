@@ -9,7 +9,7 @@ import { createWorker } from '@ratchet/core/worker';
 import { killWhen, spawnWorker, startWorldService, stopAll, type AppliedEffect, type WorkerProcess, type WorldService } from '@ratchet/testing';
 import { restateDriver } from '../src/index.ts';
 import { freePort, startRestateServer, type RestateServer } from '../src/server.ts';
-import { blobAgent, crashAgent, inboxAgent, parallelAgent, versionAgent } from './fixtures/agents.ts';
+import { blobAgent, crashAgent, inboxAgent, napAgent, parallelAgent, versionAgent } from './fixtures/agents.ts';
 
 const workerEntry = fileURLToPath(new URL('./fixtures/worker.ts', import.meta.url));
 const limitBytes = 1024 * 1024;
@@ -66,6 +66,24 @@ describe('restate driver on restate-server', () => {
     assert.ok(existsSync(join(server.baseDir, 'server.log')));
   });
 
+  it('finishes a run whose restate-server was SIGKILLed mid-run and restarted on its own data, applying each step once', async () => {
+    await spawn();
+    const run = await client.start(napAgent, {}, { runId: 'nap-1' });
+    // In the sleep: the first step is journaled, the second has not started.
+    while (!(await client.journal('nap-1')).some((entry) => entry.kind === 'sleep')) await new Promise((resolve) => setTimeout(resolve, 20));
+    const pid = server.pid;
+    await server.restart();
+    assert.notEqual(server.pid, pid, 'a new server process, on the same data and ports');
+    assert.equal((await run.result({ timeoutMs: 60_000 })).ids.length, 2);
+    const applied = world.effects.filter((effect) => effect.idempotencyKey.startsWith('nap-1:'));
+    assert.deepEqual(applied.map((effect) => effect.payload), [{ item: 'before-nap' }, { item: 'after-nap' }]);
+    assert.deepEqual((await client.journal('nap-1')).map((entry) => [entry.stepId, entry.status]), [
+      ['step:pack#1', 'completed'],
+      ['sleep:sleep#1', 'completed'],
+      ['step:pack#2', 'completed'],
+    ]);
+  });
+
   it('makes a re-registration with changed code take effect', async () => {
     const v1 = await spawn('v1');
     assert.deepEqual(await (await client.start(versionAgent, {}, { runId: 'version-1' })).result({ timeoutMs: 60_000 }), { version: 'v1' });
@@ -89,7 +107,9 @@ describe('restate driver on restate-server', () => {
     const hugeInput = { item: 'x'.repeat(limitBytes) };
     await assert.rejects(client.start(crashAgent, hugeInput, { runId: 'input-large' }), (e: unknown) => e instanceof PayloadTooLargeError && /The input of run "input-large"/.test(e.message));
     await assert.rejects(client.describe('input-large'), RunNotFoundError);
-    await assert.rejects(client.signal('blob-small', 'note', hugeInput), /The payload of signal "note" is \d+ bytes/);
+    // A live run, since an ended one refuses any signal first (RunEndedError).
+    await client.start(inboxAgent, {}, { runId: 'inbox-large-signal' });
+    await assert.rejects(client.signal('inbox-large-signal', 'note', hugeInput), /The payload of signal "note" is \d+ bytes/);
   });
 
   it('counts attempts that crashed their worker, dead-letters after maxAttempts and redrives', async () => {

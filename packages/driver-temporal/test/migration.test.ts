@@ -107,10 +107,10 @@ describe('temporal driver, migration and import', () => {
       const journal = await h.client.journal(source);
       assert.deepEqual(journal.map((e) => e.stepId), ['step:reserve#1', 'now:now#1', 'step:tick#1', 'signal:go#1']);
 
-      // Over here: signals are refused and store nothing, a second request and a redrive change nothing.
+      // Over here: signals and a redrive are refused and store nothing, a second request changes nothing.
       await assert.rejects(h.client.approve(source, 'ship', { by: 'too-late' }), (error: unknown) => error instanceof RunMigratedError && error.to === 'restate');
       await h.client.requestMigration(source, 'inngest');
-      await h.client.redrive(source);
+      await assert.rejects(h.client.redrive(source), RunMigratedError);
       await assert.rejects(h.client.result(source), RunMigratedError);
       const again = await describeRun(source);
       assert.equal(again.status, 'migrated');

@@ -2,7 +2,7 @@
 // SIGKILL scenarios) is proven by the conformance suite: RATCHET_DRIVERS=temporal.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ConfigError, RunDeadLetteredError, RunFailedError, createClient } from '@ratchet/core';
+import { ConfigError, RunDeadLetteredError, RunEndedError, RunFailedError, createClient } from '@ratchet/core';
 import { createWorker } from '@ratchet/core/worker';
 import { createDriverFromConfig } from '@ratchet/core/config';
 import { startWorldService } from '@ratchet/testing';
@@ -41,8 +41,8 @@ describe('temporal driver', () => {
       await waitFor(async () => (await h.client.describe('pending-1')).status === 'waiting');
       await h.client.approve('pending-1', 'ship');
       await h.client.result('pending-1', { timeoutMs: 30_000 });
-      // Temporal refuses signals to a closed workflow; Ratchet treats it as delivered to nobody.
-      await h.client.signal('pending-1', 'late', { ignored: true });
+      // An ended run refuses a signal the same way on every driver, before Temporal is asked.
+      await assert.rejects(h.client.signal('pending-1', 'late', { ignored: true }), RunEndedError);
       assert.ok((await h.client.listRuns()).some((run) => run.runId === 'pending-1' && run.status === 'completed'));
     } finally {
       await worker.stop();
