@@ -34,6 +34,11 @@ export interface InngestServer {
   readonly dataDir: string;
   /** Stops the server (SIGTERM), then Redis, and removes a temp data dir. */
   stop(): Promise<void>;
+  /**
+   * SIGKILLs the server and its Redis, as a crash would, then starts both again on the same data,
+   * ports and keys; resolves once the server answers.
+   */
+  restart(): Promise<void>;
 }
 
 /**
@@ -81,8 +86,8 @@ export async function startInngestServer(options: InngestServerOptions = {}): Pr
     for (const child of [...children].reverse()) await terminate(child);
     if (temporary) rmSync(dataDir, { recursive: true, force: true });
   };
-
-  try {
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const startBoth = async () => {
     const redis = launch('redis-server', [
       '--port', String(redisPort), '--bind', '127.0.0.1', '--dir', join(dataDir, 'redis'),
       '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--protected-mode', 'no',
@@ -97,9 +102,16 @@ export async function startInngestServer(options: InngestServerOptions = {}): Pr
       ...(options.retryIntervalSeconds === undefined ? [] : ['--retry-interval', String(options.retryIntervalSeconds)]),
       ...(options.tickMs === undefined ? [] : ['--tick', String(options.tickMs)]),
     ]);
-    const baseUrl = `http://127.0.0.1:${port}`;
     await waitUntil(async () => (await fetch(`${baseUrl}/health`).catch(() => undefined))?.ok === true, server, 'inngest start', output);
-    return { baseUrl, signingKey: `signkey-prod-${signingHex}`, eventKey, dataDir, stop };
+  };
+  const restart = async () => {
+    for (const child of children.splice(0).reverse()) await terminate(child, 'SIGKILL');
+    await startBoth();
+  };
+
+  try {
+    await startBoth();
+    return { baseUrl, signingKey: `signkey-prod-${signingHex}`, eventKey, dataDir, stop, restart };
   } catch (error) {
     await stop();
     throw error;
@@ -128,10 +140,11 @@ function redisAnswers(port: number): Promise<boolean> {
   });
 }
 
-async function terminate(child: ChildProcess): Promise<void> {
+/** Ends a process: SIGTERM, then SIGKILL if it is still there after 5 s; or SIGKILL at once, as a crash. */
+async function terminate(child: ChildProcess, signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
+  child.kill(signal);
   const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
   await exited;
   clearTimeout(timer);
