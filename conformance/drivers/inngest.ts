@@ -27,6 +27,7 @@ export const inngest: DriverUnderTest = {
         reusePort: true,
         pollIntervalMs: 50,
       },
+      restartEngine: () => server.restart(),
       stop: () => server.stop(),
     };
   },

@@ -16,6 +16,7 @@ export const restate: DriverUnderTest = {
     const endpointPort = await freePort();
     return {
       driverOptions: { ingressUrl: server.ingressUrl, adminUrl: server.adminUrl, endpointPort, pollIntervalMs: 50 },
+      restartEngine: () => server.restart(),
       stop: () => server.stop(),
     };
   },

@@ -19,7 +19,8 @@ const agentModules = ['../fixtures/agents.ts', '../fixtures/llm-agents.ts', '../
 export const temporal: DriverUnderTest = {
   name: 'temporal',
   async start() {
-    const server = await startTemporalServer();
+    let server = await startTemporalServer();
+    const port = Number(server.address.split(':')[1]);
     return {
       driverOptions: {
         address: server.address,
@@ -28,6 +29,10 @@ export const temporal: DriverUnderTest = {
         activityHeartbeatTimeoutMs: 1_000,
         stickyQueueScheduleToStartTimeoutMs: 1_000,
         pollIntervalMs: 20,
+      },
+      async restartEngine() {
+        await server.stop('SIGKILL');
+        server = await startTemporalServer({ port, dbFile: server.dbFile });
       },
       stop: () => server.stop(),
     };

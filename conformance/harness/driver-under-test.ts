@@ -14,5 +14,11 @@ export interface EngineEnvironment {
   driverOptions: Record<string, unknown>;
   /** Extra options for the n-th worker process of the file (a serve port, say). */
   workerOptions?(index: number): Record<string, unknown>;
+  /**
+   * SIGKILLs the engine's own server (and its store, where that is a process of its own) and starts
+   * it again on its data, addresses and keys; resolves once it answers. Workers and clients keep
+   * running. The local driver has no server: its engine is the database file, which stays.
+   */
+  restartEngine(): Promise<void>;
   stop(): Promise<void>;
 }
