@@ -96,7 +96,8 @@ const stepHeadroom = 50;
  *
  * - An effect is one `step.run` whose output is the journal entry itself (position, attempts,
  *   output or the terminal error), so the journal is read back from the server's own record.
- *   Retryable failures throw `RetryAfterError` with the policy's delay; when attempts run out the
+ *   Retryable failures throw `RetryAfterError` with the policy's delay; the retried request ends the
+ *   step with an attempt record and the next attempt is a step of its own. When attempts run out the
  *   step returns a dead-letter record and the run parks on a redrive event, then runs the step again
  *   under a new id. Earlier steps stay memoized: a redrive resumes at the failed step.
  * - A sleep is a journaled deadline, then a wait for a migration request until that deadline
@@ -158,16 +159,7 @@ export class InngestHost implements DurableHost {
     this.#replay(call);
     for (let generation = 0; ; generation++) {
       const id = generation === 0 ? call.stepId : `${call.stepId}~redrive${generation}`;
-      let attempt = 1 + this.#startedRetries(id);
-      if (this.#options.attempt > 0 && !this.#memoized(id)) {
-        // This request follows one that failed (an error, a worker that died, or a worker that was not
-        // there): journal that another attempt starts. Inngest answers the next request (attempt 0
-        // again) once this step is stored, so the count lives here, not in Inngest's attempt number.
-        attempt += 1;
-        const retry = attempt - 1;
-        await this.#run(`${id}@retry#${retry}`, async () => ({ ratchet: 'attempt', stepId: call.stepId, attempt, execution: this.execution }) satisfies AttemptRecord);
-      }
-      const record = (await this.#run(id, () => this.#attempt(call, id, attempt))) as EntryRecord | DeadLetterRecord | MigrationStopRecord;
+      const record = await this.#attempts(call, id);
       if (record.ratchet === 'migration-stop') throw this.#stop(record, record.at);
       if (record.ratchet === 'entry') {
         this.#remember(record);
@@ -273,6 +265,28 @@ export class InngestHost implements DurableHost {
   /** Waits for effects still running (a sibling in a `Promise.all` may outlive a failure). */
   async settle(): Promise<void> {
     await this.#inFlight.settle();
+  }
+
+  /**
+   * The attempts of one generation `id` of an effect until one ends it: attempt 1 is step `id`,
+   * attempt n > 1 step `{id}@attempt#{n}`. A step whose request follows a failed one (Inngest's
+   * attempt > 0: an error, a worker that died, or one the request never reached) does not run the
+   * effect: its output is an attempt record, so a streak of failed requests counts as one attempt,
+   * and the next attempt is the next step. The record has to be the output of the step the request
+   * was for: a request Inngest targets at one step (as it does for each step of a `Promise.all`) may
+   * run that step only.
+   */
+  async #attempts(call: EffectCall, id: string): Promise<EntryRecord | DeadLetterRecord | MigrationStopRecord> {
+    let attempt = 1 + this.#recordedRetries(id);
+    for (let step = id; ; ) {
+      const record = (await this.#run(step, async () => {
+        if (this.#options.attempt === 0) return this.#attempt(call, id, attempt);
+        return { ratchet: 'attempt', stepId: call.stepId, attempt: attempt + 1, execution: this.execution } satisfies AttemptRecord;
+      })) as EntryRecord | DeadLetterRecord | MigrationStopRecord | AttemptRecord;
+      if (record.ratchet !== 'attempt') return record;
+      attempt = record.attempt;
+      step = `${id}@attempt#${attempt}`;
+    }
   }
 
   /** One attempt of an effect; runs only when the step is not memoized. */
@@ -417,8 +431,12 @@ export class InngestHost implements DurableHost {
     return migrationStop(wait);
   }
 
-  /** How many retries of step `id` have started so far (their records are memoized). */
-  #startedRetries(id: string): number {
+  /**
+   * How many retries of step `id` runs journaled before attempts were chained started: each was a
+   * record step `{id}@retry#{n}` before the attempt itself, which only worked in requests that were
+   * not targeted at one step. Such runs still replay, and continue with chained attempts.
+   */
+  #recordedRetries(id: string): number {
     let retries = 0;
     while (this.#memoized(`${id}@retry#${retries + 1}`)) retries += 1;
     return retries;

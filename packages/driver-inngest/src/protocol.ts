@@ -59,9 +59,13 @@ export interface MigrationStopRecord {
 }
 
 /**
- * An attempt of an effect starts after an earlier one failed or died. Only attempts that reached a
- * worker are counted this way: Inngest's own attempt number also counts requests that never reached
- * one (a worker being restarted), which must not use up a step's retry policy.
+ * The output of an effect's attempt step whose request followed a failed one (an error, a worker
+ * that died, or one that never got the request): that attempt ended without an outcome, and attempt
+ * `attempt` runs next, as step `{id}@attempt#{attempt}`. Counting here rather than by Inngest's own
+ * attempt number counts a streak of failed requests once: Inngest's number also counts requests that
+ * never reached a worker (one being restarted), which must not use up a step's retry policy.
+ * Runs journaled before attempts were chained hold these as record steps `{id}@retry#{n}` of their
+ * own, before the attempt step `{id}`.
  */
 export interface AttemptRecord {
   ratchet: 'attempt';

@@ -1,7 +1,7 @@
 import { createClient, type AgentDeclaration, type RatchetClient } from '@ratchet/core';
 import { createWorker } from '@ratchet/core/worker';
 import { inngestDriver, startInngestServer, type InngestDriverOptions, type InngestServer } from '../src/index.ts';
-import { blobAgent, echoAgent } from './fixtures/agents.ts';
+import { blobAgent, echoAgent, pairAgent } from './fixtures/agents.ts';
 import { implementations } from './fixtures/implementations.ts';
 
 export interface Harness {
@@ -38,7 +38,7 @@ export async function createHarness(driver: Partial<InngestDriverOptions> = {}):
     applied,
     async startWorker(options = {}) {
       const worker = await createWorker(inngestDriver({ ...driverOptions, ...options.driver }), {
-        agents: options.agents ?? [echoAgent, blobAgent],
+        agents: options.agents ?? [echoAgent, blobAgent, pairAgent],
         implementations: implementations(applied),
       });
       await worker.start();

@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { ConfigError, RunDeadLetteredError, RunFailedError } from '@ratchet/core';
 import { spawnWorker, stopAll, type WorkerProcess } from '@ratchet/testing';
 import { inngestDriver } from '../src/index.ts';
-import { blobAgent, echoAgent } from './fixtures/agents.ts';
+import { blobAgent, echoAgent, pairAgent } from './fixtures/agents.ts';
 import { createHarness, type Harness } from './harness.ts';
 
 describe('inngest driver on inngest start', () => {
@@ -26,6 +26,20 @@ describe('inngest driver on inngest start', () => {
       [1, 'step:echo#2', 'completed', 1, { text: 'B' }],
     ]);
     assert.deepEqual(h.applied, ['echo-1:step:echo#1', 'echo-1:step:echo#2']);
+  });
+
+  it('retries a step of a Promise.all that failed retryably, in the request Inngest targets at that step', async () => {
+    // Both "flaky" steps fail their first attempt: one beside a sibling, one after the pair.
+    const run = await h.client.start(pairAgent, { left: 'a', right: 'flaky', last: 'flaky' }, { runId: 'pair-retry' });
+    assert.deepEqual(await run.result({ timeoutMs: 60_000 }), { texts: ['A', 'FLAKY', 'FLAKY'] });
+    const journal = await h.client.journal('pair-retry');
+    assert.deepEqual(journal.map((e) => [e.position, e.stepId, e.status, e.attempts, e.output]), [
+      [0, 'step:echo#1', 'completed', 1, { text: 'A' }],
+      [1, 'step:echo#2', 'completed', 2, { text: 'FLAKY' }],
+      [2, 'step:echo#3', 'completed', 2, { text: 'FLAKY' }],
+    ]);
+    const applied = h.applied.filter((key) => key.startsWith('pair-retry:')).sort();
+    assert.deepEqual(applied, ['pair-retry:step:echo#1', 'pair-retry:step:echo#2', 'pair-retry:step:echo#3'], 'each effect applied once, by its successful attempt');
   });
 
   it('refuses unsigned and wrongly signed requests to the serve handler, running nothing', async () => {
@@ -73,41 +87,55 @@ describe('inngest driver under crashing workers', () => {
     await h.close();
   });
 
-  it('counts attempts that killed their worker and dead-letters the step when they run out', async () => {
+  /** Starts a run under a supervisor that replaces each worker its steps kill, until the run ends. */
+  async function underSupervisor(start: () => Promise<{ result(options: { timeoutMs: number }): Promise<unknown> }>) {
     const entry = fileURLToPath(new URL('./fixtures/worker.ts', import.meta.url));
     const options = JSON.stringify({ ...h.driverOptions, servePort: 0 });
     let current: WorkerProcess | undefined;
     let stopped = false;
-    const deaths: number[] = [];
+    let deaths = 0;
     const spawn = async () => {
       current = spawnWorker(entry, { env: { RATCHET_DRIVER_OPTIONS: options } });
       await current.waitForOutput(/worker ready/, 60_000);
       return current;
     };
-    // A supervisor: each time the step kills its worker, a new one takes over.
     const supervise = async (worker: WorkerProcess) => {
       while (!stopped) {
         const exit = await worker.exited;
         if (stopped || exit.signal !== 'SIGKILL') return;
-        deaths.push(Date.now());
+        deaths += 1;
         worker = await spawn();
       }
     };
     // The app's functions exist on the server once a worker has synced: start the run after that.
     const supervising = supervise(await spawn());
-    const error = await (await h.client.start(echoAgent, { texts: ['a', 'exit', 'c'] }, { runId: 'crash-loop' }))
-      .result({ timeoutMs: 120_000 })
-      .catch((e: unknown) => e);
+    const error = await (await start()).result({ timeoutMs: 120_000 }).catch((e: unknown) => e);
     stopped = true;
     await current?.kill();
     await supervising;
+    return { error, deaths };
+  }
+
+  it('counts attempts that killed their worker and dead-letters the step when they run out', async () => {
+    const { error, deaths } = await underSupervisor(() => h.client.start(echoAgent, { texts: ['a', 'exit', 'c'] }, { runId: 'crash-loop' }));
     assert.ok(error instanceof RunDeadLetteredError, String(error));
     assert.equal(error.stepId, 'step:echo#2');
     assert.equal(error.error.kind, 'worker-crash');
     assert.match(error.message, /3 attempt\(s\) of "step:echo#2" ended with their worker dying/);
-    assert.equal(deaths.length, 3, 'each of the three attempts killed a worker; no fourth one ran');
+    assert.equal(deaths, 3, 'each of the three attempts killed a worker; no fourth one ran');
     const journal = await h.client.journal('crash-loop');
     assert.deepEqual(journal.map((e) => [e.stepId, e.attempts]), [['step:echo#1', 1]]);
+  });
+
+  it('counts the crashed attempts of a step in a Promise.all, each retried in a request targeted at it', async () => {
+    const { error, deaths } = await underSupervisor(() => h.client.start(pairAgent, { left: 'a', right: 'exit' }, { runId: 'crash-loop-pair' }));
+    assert.ok(error instanceof RunDeadLetteredError, String(error));
+    assert.equal(error.stepId, 'step:echo#2');
+    assert.match(error.message, /3 attempt\(s\) of "step:echo#2" ended with their worker dying/);
+    assert.equal(deaths, 3);
+    // The sibling may have been in flight in a killed worker too: then it ran again, under its key.
+    const journal = await h.client.journal('crash-loop-pair');
+    assert.deepEqual(journal.map((e) => [e.stepId, e.status]), [['step:echo#1', 'completed']]);
   });
 });
 
