@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { InputValidationError, RunConflictError, RunDeadLetteredError, RunEndedError, RunFailedError, RunNotFoundError } from '@ratchet/core';
-import { determinismAgent, orderAgent } from '../fixtures/agents.ts';
+import { determinismAgent, orderAgent, pairShipAgent } from '../fixtures/agents.ts';
 import { Scenario } from '../harness/scenario.ts';
 import { selectedDrivers } from '../harness/selected-drivers.ts';
 import { describeJournalAgreement } from '../harness/journal-book.ts';
@@ -122,6 +122,25 @@ for (const driver of selectedDrivers()) {
       assert.equal(journal[0]!.output, output.now);
       assert.deepEqual(journal[1]!.input, { uuid: output.uuid, random: output.random });
       assert.match(output.uuid, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    });
+
+    it('retries a step of a Promise.all that failed retryably, and runs its sibling once', async () => {
+      s.world.failNext(1); // the first of the two ships to reach the world
+      const run = await s.client.start(pairShipAgent, { items: ['left', 'right'] }, { runId: 'pair-retry' });
+      const output = await run.result({ timeoutMs: 60_000 });
+      const effects = s.effectsOf('pair-retry');
+      assert.deepEqual(effects.map((e) => e.idempotencyKey).sort(), ['pair-retry:step:ship#1', 'pair-retry:step:ship#2'], 'each ship applied once');
+      assert.deepEqual(output.shipped, ['left', 'right'].map((item) => effects.find((e) => (e.payload as { item: string }).item === item)!.id));
+      const failed = s.attemptsOf('pair-retry').filter((a) => a.status === 500);
+      assert.equal(failed.length, 1);
+      const journal = await s.client.journal('pair-retry');
+      assert.deepEqual(
+        journal.map((e) => [e.position, e.stepId, e.status, e.attempts]),
+        [0, 1].map((position) => {
+          const stepId = `step:ship#${position + 1}`;
+          return [position, stepId, 'completed', failed[0]!.idempotencyKey === `pair-retry:${stepId}` ? 2 : 1];
+        }),
+      );
     });
 
     it('dead-letters a step whose retries run out and redrives it at that step', async () => {
