@@ -43,6 +43,7 @@ export const temporal: BenchDriver = {
       bareDescription:
         'the same TypeScript SDK directly: a workflow awaiting a no-op activity per step, or an activity that calls the `openai` client and returns its raw response; `Date.now()` in the workflow for the time, `sleep` for a sleep; a signal and `condition` for the signal wait',
       notes: [
+        'Both sides: the SDK\'s default workflow cache (`maxCachedWorkflows`, sized from the heap limit); a run leaves it when it ends. Each open Ratchet run holds its own zod and core modules (about 1 MiB), which become garbage when it ends: the peak RSS is mostly that garbage, before V8 collects it.',
         'Both sides: `stickyQueueScheduleToStartTimeout` 1 s; a recovery starts once the signalled run\'s workflow task has left the stopped worker\'s sticky queue (untimed).',
         'Ratchet\'s worker loads its generated workflow bundle (cached on disk) at every start; the bare bundle is built once per bench run and handed to each worker in memory.',
         'Ratchet\'s driver (as in this working tree) continues a run as new after 4,096 history events, so a new worker replays only the run since then plus the carried journal: at 1,000 journaled steps Ratchet replays less than the bare workflow does.',

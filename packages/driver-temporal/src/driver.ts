@@ -47,6 +47,7 @@ export function temporalDriver(options: TemporalDriverOptions = {}): Driver {
           continueAsNewAfterBytes: config.continueAsNewAfterBytes,
         },
         stickyQueueScheduleToStartTimeoutMs: config.stickyQueueScheduleToStartTimeoutMs,
+        maxCachedWorkflows: config.maxCachedWorkflows,
         concurrency: workerOptions.concurrency ?? 100,
         logLevel: config.logLevel,
       });

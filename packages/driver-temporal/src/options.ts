@@ -33,6 +33,19 @@ export const temporalDriverOptionsSchema = z.strictObject({
   /** A killed worker's cached runs move to another worker after this long. SDK default 10 s; tests ~1 s. */
   stickyQueueScheduleToStartTimeoutMs: z.number().positive().default(10_000),
   /**
+   * Open runs a worker keeps in memory between their workflow tasks (the SDK's sticky workflow
+   * cache; a run that ends leaves it at once, an evicted run replays its history at its next task).
+   * Each open Ratchet run holds about 1 MiB of the workflow thread's heap (its own instances of
+   * zod, core and the agent modules) plus its journal. Default: the SDK's, sized from the heap
+   * limit (`(heap limit - 200 MiB) × 600 / 1024 MiB`, at least 10: 2,310 with a 4 GiB heap).
+   * 0 turns the cache off.
+   */
+  maxCachedWorkflows: z
+    .int()
+    .nonnegative()
+    .refine((size) => size !== 1, 'maxCachedWorkflows is 0 (no cache) or at least 2')
+    .optional(),
+  /**
    * A run continues as new at the first step boundary after its own history passes this many
    * events (Temporal warns at 10,240 and fails at 51,200). Default 4,096, where Temporal suggests it.
    */

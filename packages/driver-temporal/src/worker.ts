@@ -13,6 +13,8 @@ export interface TemporalWorkerOptions {
   bundleCacheDir: string | false;
   settings: WorkflowSettings;
   stickyQueueScheduleToStartTimeoutMs: number;
+  /** The SDK's sticky workflow cache size; the SDK's default (sized from the heap limit) when absent. */
+  maxCachedWorkflows?: number;
   /** Activities (effects) this worker runs at once. */
   concurrency: number;
   logLevel: LogLevel;
@@ -43,6 +45,8 @@ export async function createTemporalWorker(executor: EffectRunner, options: Temp
       activities: createActivities(executor),
       workflowFailureErrorTypes: { '*': ['NondeterminismError'] },
       stickyQueueScheduleToStartTimeout: options.stickyQueueScheduleToStartTimeoutMs,
+      // Undefined leaves the SDK its default.
+      maxCachedWorkflows: options.maxCachedWorkflows,
       maxConcurrentActivityTaskExecutions: options.concurrency,
     });
   } catch (error) {
