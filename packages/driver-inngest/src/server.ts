@@ -5,6 +5,7 @@ import { createConnection } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import getPort from 'get-port';
+import { ConfigError } from '@ratchet/core';
 
 export const inngestVersion = 'v1.43.0';
 
@@ -54,7 +55,7 @@ export interface InngestServer {
 export async function startInngestServer(options: InngestServerOptions = {}): Promise<InngestServer> {
   const binary = options.binary ?? process.env.RATCHET_INNGEST_BIN ?? join(homedir(), '.cache', 'ratchet', 'inngest', inngestVersion, 'inngest');
   if (!existsSync(binary)) {
-    throw new Error(`No inngest binary at ${binary}: run \`bash scripts/engines/install-inngest.sh\` (builds it once, about 3 minutes)`);
+    throw new ConfigError(`No inngest binary at ${binary}: run \`bash scripts/engines/install-inngest.sh\` (builds it once, about 3 minutes)`);
   }
   const temporary = options.dataDir === undefined;
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'ratchet-inngest-'));

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync 
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import getPort from 'get-port';
+import { ConfigError } from '@ratchet/core';
 
 /** The restate-server version `scripts/engines/install-restate.sh` installs. */
 export const restateServerVersion = process.env.RATCHET_RESTATE_VERSION ?? '1.7.12';
@@ -43,7 +44,7 @@ export interface RestateServer {
 export async function startRestateServer(options: RestateServerOptions = {}): Promise<RestateServer> {
   const binary = options.binary ?? process.env.RATCHET_RESTATE_SERVER ?? restateBinary();
   if (!existsSync(binary)) {
-    throw new Error(`restate-server ${restateServerVersion} is not installed at ${binary}: run \`bash scripts/engines/install-restate.sh\``);
+    throw new ConfigError(`restate-server ${restateServerVersion} is not installed at ${binary}: run \`bash scripts/engines/install-restate.sh\``);
   }
   const baseDir = mkdtempSync(join(tmpdir(), 'ratchet-restate-'));
   // get-port keeps a port it handed out from being handed out again in this process for a while.

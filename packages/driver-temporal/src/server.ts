@@ -4,6 +4,7 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import getPort from 'get-port';
+import { ConfigError } from '@ratchet/core';
 
 /** The CLI version `scripts/engines/install-temporal.sh` installs (it embeds server 1.32.0). */
 export const temporalCliVersion = '1.9.1';
@@ -51,7 +52,7 @@ export function defaultTemporalBinary(): string {
 export async function startTemporalServer(options: TemporalServerOptions = {}): Promise<TemporalServer> {
   const binary = options.binary ?? process.env.RATCHET_TEMPORAL_BIN ?? defaultTemporalBinary();
   if (!existsSync(binary)) {
-    throw new Error(`No Temporal CLI at ${binary}: run \`bash scripts/engines/install-temporal.sh\` (or set RATCHET_TEMPORAL_BIN)`);
+    throw new ConfigError(`No Temporal CLI at ${binary}: run \`bash scripts/engines/install-temporal.sh\` (or set RATCHET_TEMPORAL_BIN)`);
   }
   const port = options.port ?? (await getPort({ host: '127.0.0.1' }));
   const dbFile = options.dbFile ?? join(mkdtempSync(join(tmpdir(), 'ratchet-temporal-')), 'temporal.db');
