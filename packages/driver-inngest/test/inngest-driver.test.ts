@@ -136,12 +136,17 @@ describe('inngest driver under crashing workers', () => {
   it('counts the crashed attempts of a step in a Promise.all, each retried in a request targeted at it', async () => {
     const { error, deaths } = await underSupervisor(() => h.client.start(pairAgent, { left: 'a', right: 'exit' }, { runId: 'crash-loop-pair' }));
     assert.ok(error instanceof RunDeadLetteredError, String(error));
-    assert.equal(error.stepId, 'step:echo#2');
-    assert.match(error.message, /3 attempt\(s\) of "step:echo#2" ended with their worker dying/);
     assert.equal(deaths, 3);
-    // The sibling may have been in flight in a killed worker too: then it ran again, under its key.
-    const journal = await h.client.journal('crash-loop-pair');
-    assert.deepEqual(journal.map((e) => [e.stepId, e.status]), [['step:echo#1', 'completed']]);
+    // The sibling may have been in flight in each killed worker too: its crashed attempts count as
+    // well, so whichever step reached three first dead-letters the run (on a busy machine, either).
+    assert.ok(error.stepId === 'step:echo#2' || error.stepId === 'step:echo#1', String(error.stepId));
+    assert.match(error.message, new RegExp(`3 attempt\\(s\\) of "${error.stepId}" ended with their worker dying`));
+    if (error.stepId === 'step:echo#2') {
+      // The sibling then runs again, under its key, in a request of its own that can end after the run parked.
+      const sibling = async () => (await h.client.journal('crash-loop-pair')).map((e) => [e.stepId, e.status]);
+      for (const deadline = Date.now() + 60_000; (await sibling()).length === 0 && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.deepEqual(await sibling(), [['step:echo#1', 'completed']]);
+    }
   });
 });
 
