@@ -30,7 +30,7 @@ export const restate: BenchDriver = {
       notes: [
         'Both sides: inactivity timeout 500 ms (server default 1 min), so a parked run is suspended when its worker stops; after a new worker starts, both ask the admin API to retry the run now (`resume`), so Restate\'s retry backoff is not in the recovery time.',
         'Ratchet\'s worker re-registers its deployment at every start (driver default `register: true`); the bare deployment registers once. A Ratchet signal reaches the run through its signal queue object.',
-        'Ratchet counts each attempt in its ledger object (an ingress call, a second invocation) before the step runs, so a crashed attempt counts.',
+        'Ratchet counts each execution in its ledger object (an ingress call, a second invocation) as it starts, and its signal queue is called once per execution; a step reckons its attempt from that count, and only the first step after a wait has its attempts counted there (one more call).',
         'Bytes: everything Restate keeps under the run\'s key: journal entries (`sys_journal.raw_length`), state (Ratchet\'s ledger) and promises.',
       ],
       ratchet: await ratchetSide({

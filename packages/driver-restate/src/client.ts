@@ -180,7 +180,7 @@ export class RestateClient implements DriverClient {
   }
 
   /**
-   * Resumes a dead-lettered run at the step it stopped at: the ledger forgets the attempts, then
+   * Resumes a dead-lettered run at the step it stopped at: the ledger starts the attempts over, then
    * Restate resumes the paused invocation, which replays its journal and runs that step again.
    */
   async redriveRun(runId: string): Promise<void> {

@@ -16,10 +16,12 @@ import {
   type StepCall,
   type EffectRunner,
 } from '@ratchet/core';
+import { AttemptGate, attemptAfter, type Gate } from './attempt-gate.ts';
 import { CommandAwaiter } from './command-awaiter.ts';
-import { fromRestateFailure, toRestateError } from './errors.ts';
+import { failureFacts, fromRestateFailure, toRestateError } from './errors.ts';
 import type { StepRecord } from './journal.ts';
-import type { LedgerClient } from './ledger.ts';
+import type { AttemptGrant, LedgerClient } from './ledger.ts';
+import type { MigrationWatch, WatchedRun } from './migration-watch.ts';
 import { migrationPromiseKey, signalPromiseKey, type MigrationRequest } from './protocol.ts';
 import { assertWithinLimit } from './payload-limit.ts';
 import type { QueueSnapshot } from './signals.ts';
@@ -29,11 +31,16 @@ export interface RestateHostRun {
   agent: string;
   seed: string;
   execution: number;
+  /** The execution count when the run was last redriven (see attempt-gate.ts). */
+  redrivenAt: number;
 }
 
 export interface RestateHostDeps {
   executor: EffectRunner;
   ledger: LedgerClient;
+  migrations: MigrationWatch;
+  /** This execution's view of the run's migration request. */
+  watched: WatchedRun;
   maxPayloadBytes: number;
   /** The run's signal queue object (see signals.ts). */
   signalQueue: string;
@@ -57,9 +64,9 @@ type Woken<T> = { outcome: T } | { migration: MigrationRequest };
  * support awaiting its promises separately at once, which native `Promise.all` in agents would do.
  *
  * A migration request stops the run at a safe point (see signals.ts for how it arrives):
- * - before a step that would run: the step's `ctx.run` asks the ledger before it runs anyway, and
- *   on a request it journals a stop marker instead of running, so a replay stops at the same place
- *   and a replayed step never stops;
+ * - before a step that would run: the step's `ctx.run` looks at what this execution knows of a
+ *   request (see migration-watch.ts) and on one journals a stop marker instead of running, so a
+ *   replay stops at the same place and a replayed step never stops;
  * - inside a sleep or signal wait: each wait races the run's migration promise, which the request
  *   resolves, so a parked run wakes and stops with the wait's journaled deadline.
  */
@@ -72,6 +79,8 @@ export class RestateHost implements DurableHost {
   readonly #ctx: restate.WorkflowContext;
   readonly #deps: RestateHostDeps;
   readonly #awaiter = new CommandAwaiter();
+  readonly #gate = new AttemptGate();
+  readonly #redrivenAt: number;
   /** Per signal name: the highest promise taken, and ones a timed-out or interrupted wait gave back. */
   readonly #signals = new Map<string, { next: number; released: number[] }>();
   /** Carried signals not taken yet, in arrival order. */
@@ -83,25 +92,30 @@ export class RestateHost implements DurableHost {
     this.agent = run.agent;
     this.seed = run.seed;
     this.execution = run.execution;
+    this.#redrivenAt = run.redrivenAt;
     this.#ctx = ctx;
     this.#deps = deps;
     this.#carried = [...deps.carried];
   }
 
   /**
-   * Runs the effect in a `ctx.run` and journals its result. Each attempt is counted in the ledger
-   * before it runs, so an attempt that crashed its worker counts. A retryable failure with attempts
-   * left ends the Restate attempt with the policy's delay (Restate retries from the journal); with
-   * none left, or past them after crashes, the invocation is paused (dead-lettered). A non-retryable
-   * failure is journaled and thrown here.
+   * Runs the effect in a `ctx.run` and journals its result. Its attempt number counts attempts that
+   * crashed their worker (see attempt-gate.ts). A retryable failure with attempts left ends the
+   * Restate attempt with the policy's delay (Restate retries from the journal); with none left, or
+   * past them after crashes, the invocation is paused (dead-lettered). A non-retryable failure is
+   * journaled and thrown here.
    */
   async effect(call: EffectCall): Promise<EffectResult> {
+    const gate = this.#gate.issue();
     let record: StepRecord;
     try {
-      record = await this.#awaiter.wait(this.#ctx.run<StepRecord>(call.stepId, () => this.#attempt(call)));
+      record = await this.#awaiter.wait(this.#ctx.run<StepRecord>(call.stepId, () => this.#attempt(call, gate)));
     } catch (error) {
+      const facts = error instanceof restate.TerminalError ? failureFacts(error.metadata) : undefined;
+      if (facts) this.#gate.settled(gate, facts.execution);
       throw fromRestateFailure(error);
     }
+    this.#gate.settled(gate, record.execution);
     if (record.migration) throw this.#stopFor(record.migration, call);
     return { output: record.output, compensable: record.compensable ?? false };
   }
@@ -111,6 +125,7 @@ export class RestateHost implements DurableHost {
     const head = this.#head(call, { durationMs: call.durationMs });
     const timer = this.#ctx.sleep(call.durationMs, call.stepId).map((): Woken<null> => ({ outcome: null }));
     const [record, woken] = await this.#awaiter.wait(restate.RestatePromise.all([head, restate.RestatePromise.race([timer, this.#migrationRequest<null>()])]));
+    this.#gate.waited();
     if ('migration' in woken) throw this.#stopFor(woken.migration, call, { deadline: record.startedAt + call.durationMs });
   }
 
@@ -125,7 +140,10 @@ export class RestateHost implements DurableHost {
     const carried = this.#takeCarried(call.signal);
     if (carried) {
       const output: SignalOutcome = { received: true, payload: carried.payload };
-      return (await this.#awaiter.wait(this.#head(call, input, output))).output as SignalOutcome;
+      const gate = this.#gate.issue();
+      const record = await this.#awaiter.wait(this.#head(call, input, output));
+      this.#gate.settled(gate, record.execution);
+      return record.output as SignalOutcome;
     }
     const seq = this.#takeSignal(call.signal);
     const head = this.#head(call, input);
@@ -138,6 +156,7 @@ export class RestateHost implements DurableHost {
     const [record, woken] = await this.#awaiter.wait(
       restate.RestatePromise.all([head, restate.RestatePromise.race([delivered, ...timeout, this.#migrationRequest<SignalOutcome>()])]),
     );
+    this.#gate.waited();
     if ('migration' in woken) {
       this.#releaseSignal(call.signal, seq);
       throw this.#stopFor(woken.migration, call, { deadline: call.timeoutMs === undefined ? undefined : record.startedAt + call.timeoutMs });
@@ -154,12 +173,14 @@ export class RestateHost implements DurableHost {
    * marker an earlier version journaled here still replays, and stops, as it did.
    */
   async now(call: StepCall): Promise<number> {
+    const gate = this.#gate.issue();
     const record = await this.#awaiter.wait(
       this.#ctx.run<StepRecord>(call.stepId, () => {
         const now = Date.now();
         return { input: null, inputDigest: digest(null), output: now, attempts: 1, startedAt: now, completedAt: now, execution: this.execution };
       }),
     );
+    this.#gate.settled(gate, record.execution);
     if (record.migration) throw this.#stopFor(record.migration, call);
     return record.output as number;
   }
@@ -203,8 +224,11 @@ export class RestateHost implements DurableHost {
     };
   }
 
-  async #attempt(call: EffectCall): Promise<StepRecord> {
-    const grant = await this.#deps.ledger.beginAttempt(this.runId, call.stepId);
+  async #attempt(call: EffectCall, gate: Gate): Promise<StepRecord> {
+    const { watched, migrations, ledger } = this.#deps;
+    migrations.refresh(watched, async () => (await ledger.attemptState(this.runId, call.stepId)).migration);
+    if (watched.migration) return this.#stopRecord(watched.migration);
+    const grant = await this.#grant(call, gate);
     if (grant.migration) return this.#stopRecord(grant.migration);
     const { attempt, lastError } = grant;
     const refused = admitAttempt(call.stepId, attempt, call.retry, lastError);
@@ -235,6 +259,19 @@ export class RestateHost implements DurableHost {
       );
     }
     return record;
+  }
+
+  /**
+   * The attempt about to run and the last one's failure. The first attempt after a known gate asks
+   * nothing; a retry reads its last failure from the ledger; a step after a wait has each attempt
+   * counted there (see attempt-gate.ts).
+   */
+  async #grant(call: EffectCall, gate: Gate): Promise<AttemptGrant> {
+    if ('unknown' in gate) return this.#deps.ledger.beginAttempt(this.runId, call.stepId);
+    const attempt = attemptAfter(gate, this.execution, this.#redrivenAt);
+    if (attempt === 1) return { attempt, lastError: null };
+    const state = await this.#deps.ledger.attemptState(this.runId, call.stepId);
+    return state.migration ? { migration: state.migration } : { attempt, lastError: state.lastError };
   }
 
   /**

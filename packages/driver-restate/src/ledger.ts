@@ -5,25 +5,41 @@ import type { MigrationRequest } from './protocol.ts';
 
 /**
  * The run's ledger: a Restate virtual object keyed by run id, whose state counts the run's
- * executions and each step's attempts. A `ctx.run` closure cannot learn its attempt number from
- * the SDK (the retry count lives in the VM), yet Ratchet counts attempts that crashed their worker
- * and stops after `maxAttempts`. So each attempt is recorded here, in Restate's own state, before it
- * runs — the same contract as the local driver's `beginAttempt`. Calls come through the ingress,
- * from outside the run's journal; exclusive handlers make each count atomic.
+ * executions, once each as it starts. A `ctx.run` closure cannot learn its attempt number from the
+ * SDK (the retry count lives in the VM), yet Ratchet counts attempts that crashed their worker and
+ * stops after `maxAttempts`: a step reckons its attempt from the execution count (see
+ * attempt-gate.ts), and only a step whose count cannot be reckoned (issued after a wait) has each
+ * attempt recorded here before it runs — the local driver's `beginAttempt`. Calls come through the
+ * ingress, from outside the run's journal; exclusive handlers make each count atomic.
  *
- * It also holds the run's migration request, forwarded by the run's signal queue (which decides it,
- * see signals.ts): a step that is about to run asks the ledger anyway, so the answer that
- * says "stop here instead" costs no extra call.
+ * It also keeps each step's last retryable failure (a retry reads it), the dead letter, where a
+ * redrive started the count over, and the run's migration request, forwarded by the run's signal
+ * queue (which decides it, see signals.ts).
  */
 export interface LedgerState {
   executions?: number;
   deadLetter?: { stepId: string; error: SerializedError };
 }
 
+/** What an execution learns as it starts. */
+export interface ExecutionGrant {
+  execution: number;
+  /** The execution count when the run was last redriven (0: never): attempts count from the next one. */
+  redrivenAt: number;
+  migration?: MigrationRequest;
+}
+
+/** What a retry of a step reads: the failure of its last attempt, and whether the run is to stop. */
+export interface AttemptState {
+  lastError: SerializedError | null;
+  migration?: MigrationRequest;
+}
+
 /** What a step learns before it runs: its attempt number, or that the run stops for a migration instead. */
 export type AttemptGrant = { attempt: number; lastError: SerializedError | null; migration?: undefined } | { migration: MigrationRequest };
 
 const migrationKey = 'migration';
+const redrivenAtKey = 'redrivenAt';
 const attemptsKey = (stepId: string) => `attempts:${stepId}`;
 const lastErrorKey = (stepId: string) => `lastError:${stepId}`;
 
@@ -31,11 +47,16 @@ export function ledgerObject(name: string) {
   return restate.object({
     name,
     handlers: {
-      beginExecution: async (ctx: restate.ObjectContext): Promise<number> => {
-        const executions = ((await ctx.get<number>('executions')) ?? 0) + 1;
-        ctx.set('executions', executions);
-        return executions;
+      beginExecution: async (ctx: restate.ObjectContext): Promise<ExecutionGrant> => {
+        const execution = ((await ctx.get<number>('executions')) ?? 0) + 1;
+        ctx.set('executions', execution);
+        const migration = await ctx.get<MigrationRequest>(migrationKey);
+        return { execution, redrivenAt: (await ctx.get<number>(redrivenAtKey)) ?? 0, ...(migration ? { migration } : {}) };
       },
+      attemptState: restate.handlers.object.shared(async (ctx: restate.ObjectSharedContext, request: { stepId: string }): Promise<AttemptState> => {
+        const migration = await ctx.get<MigrationRequest>(migrationKey);
+        return { lastError: await ctx.get<SerializedError>(lastErrorKey(request.stepId)), ...(migration ? { migration } : {}) };
+      }),
       /** A run asked to migrate runs no more steps, so nothing is counted. */
       beginAttempt: async (ctx: restate.ObjectContext, request: { stepId: string }): Promise<AttemptGrant> => {
         const migration = await ctx.get<MigrationRequest>(migrationKey);
@@ -57,6 +78,7 @@ export function ledgerObject(name: string) {
         for (const key of await ctx.stateKeys()) {
           if (key.startsWith('attempts:') || key.startsWith('lastError:') || key === 'deadLetter') ctx.clear(key);
         }
+        ctx.set(redrivenAtKey, (await ctx.get<number>('executions')) ?? 0);
       },
     },
   });
@@ -72,8 +94,12 @@ export class LedgerClient {
     this.#name = name;
   }
 
-  beginExecution(runId: string): Promise<number> {
+  beginExecution(runId: string): Promise<ExecutionGrant> {
     return this.#call('beginExecution', runId, null);
+  }
+
+  attemptState(runId: string, stepId: string): Promise<AttemptState> {
+    return this.#call('attemptState', runId, { stepId });
   }
 
   beginAttempt(runId: string, stepId: string): Promise<AttemptGrant> {

@@ -9,7 +9,7 @@ import type { MigrationRecord, RunOutcome, StartRunRequest, StepKind } from '@ra
 export interface ServiceNames {
   /** The workflow of one agent, keyed by run id. */
   agent(agent: string): string;
-  /** The virtual object, keyed by run id, that counts executions and attempts (see ledger.ts). */
+  /** The virtual object, keyed by run id, that counts executions (and the attempts of steps after a wait, see ledger.ts). */
   readonly ledger: string;
   /**
    * The virtual object, keyed by run id, that delivers signals in order and records a migration

@@ -61,8 +61,8 @@ export function signalQueueObject(names: ServiceNames, api: RestateApi) {
       },
       /**
        * The first request wins. The workflow refuses it once the run has ended; otherwise it wakes the
-       * run's wait, the ledger makes the next step stop instead of running, and a run in a retry
-       * backoff is retried at once, so it reaches that step now rather than after its delay.
+       * run's wait, its next step stops instead of running (see migration-watch.ts), and a run in a
+       * retry backoff is retried at once, so it reaches that step now rather than after its delay.
        */
       requestMigration: async (ctx: restate.ObjectContext, request: QueuedMigration): Promise<void> => {
         if (await ctx.get<MigrationRequest>(migrationKey)) return;
@@ -93,8 +93,8 @@ function call<T>(ctx: restate.ObjectContext, service: string, method: string, pa
 }
 
 /**
- * A run backing off before a step's retry is retried now; the ledger already tells that step to
- * stop. Best effort: if the admin API cannot be reached, the backoff ends by itself and the run
+ * A run backing off before a step's retry is retried now; its next execution learns of the request
+ * as it starts, so that step stops. Best effort: if the admin API cannot be reached, the backoff ends by itself and the run
  * stops at that retry.
  */
 async function retryNowIfBackingOff(api: RestateApi, service: string, runId: string): Promise<void> {

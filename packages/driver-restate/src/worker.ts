@@ -4,6 +4,7 @@ import * as restate from '@restatedev/restate-sdk';
 import type { DriverWorker, DriverWorkerOptions, EffectRunner } from '@ratchet/core';
 import type { ResolvedRestateOptions } from './options.ts';
 import { LedgerClient, ledgerObject } from './ledger.ts';
+import { MigrationWatch } from './migration-watch.ts';
 import { serviceNames } from './protocol.ts';
 import { signalQueueObject } from './signals.ts';
 import type { RestateApi } from './server-api.ts';
@@ -36,11 +37,12 @@ export class RestateWorker implements DriverWorker {
     this.#options = options;
     const names = serviceNames(options.servicePrefix);
     const ledger = new LedgerClient(api, names.ledger);
+    const migrations = new MigrationWatch();
     const services = [
       ledgerObject(names.ledger),
       signalQueueObject(names, api),
       ...[...executor.agents.values()].map((agent) =>
-        agentWorkflow(names.agent(agent.name), agent, { executor, ledger, api, signalQueue: names.signals, options, onError: reportError }),
+        agentWorkflow(names.agent(agent.name), agent, { executor, ledger, migrations, api, signalQueue: names.signals, options, onError: reportError }),
       ),
     ];
     this.#server = http2.createServer(restate.createEndpointHandler({ services, logger: errorsOnly }));

@@ -12,6 +12,7 @@ import {
 import type { ResolvedRestateOptions } from './options.ts';
 import { RestateHost } from './host.ts';
 import type { LedgerClient } from './ledger.ts';
+import type { MigrationWatch } from './migration-watch.ts';
 import { pauseOnJournalMismatch } from './pause-on-mismatch.ts';
 import { migrationPromiseKey, outcomeStateKey, signalPromiseKey, type MigrationRequest, type RunRequest, type SignalRequest, type StoredOutcome } from './protocol.ts';
 import { assertWithinLimit } from './payload-limit.ts';
@@ -38,25 +39,45 @@ const flushTimeoutMs = 10_000;
 export function agentWorkflow(
   serviceName: string,
   agent: AgentDeclaration,
-  deps: { executor: EffectRunner; ledger: LedgerClient; api: RestateApi; signalQueue: string; options: ResolvedRestateOptions; onError: (error: unknown) => void },
+  deps: {
+    executor: EffectRunner;
+    ledger: LedgerClient;
+    migrations: MigrationWatch;
+    api: RestateApi;
+    signalQueue: string;
+    options: ResolvedRestateOptions;
+    onError: (error: unknown) => void;
+  },
 ) {
   const { options } = deps;
   const ms = (value: string | number | undefined, what: string) => (value === undefined ? undefined : toMilliseconds(value, what));
   const retention = ms(options.retention, 'retention');
   const inactivityTimeout = ms(options.inactivityTimeout, 'inactivityTimeout');
   const abortTimeout = ms(options.abortTimeout, 'abortTimeout');
+  const runKey = (runId: string) => `${serviceName}/${runId}`;
   return restate.workflow({
     name: serviceName,
     description: `Ratchet agent "${agent.name}"`,
     handlers: {
       run: async (ctx: restate.WorkflowContext, request: RunRequest): Promise<unknown> => {
-        const execution = await deps.ledger.beginExecution(ctx.key);
         // A migration request queued while no worker was up takes effect before this execution runs a step.
         await flushQueue(deps.api, deps.signalQueue, ctx.key, flushTimeoutMs);
+        const { execution, redrivenAt, migration } = await deps.ledger.beginExecution(ctx.key);
+        const watched = deps.migrations.watch(runKey(ctx.key), migration);
+        // However the attempt ends: returned, failed, suspended or cut off.
+        ctx.request().attemptCompletedSignal.addEventListener('abort', () => deps.migrations.release(runKey(ctx.key), watched), { once: true });
         const host = new RestateHost(
           ctx,
-          { runId: ctx.key, agent: agent.name, seed: request.seed, execution },
-          { executor: deps.executor, ledger: deps.ledger, maxPayloadBytes: options.maxPayloadBytes, signalQueue: deps.signalQueue, carried: request.seeded?.signals ?? [] },
+          { runId: ctx.key, agent: agent.name, seed: request.seed, execution, redrivenAt },
+          {
+            executor: deps.executor,
+            ledger: deps.ledger,
+            migrations: deps.migrations,
+            watched,
+            maxPayloadBytes: options.maxPayloadBytes,
+            signalQueue: deps.signalQueue,
+            carried: request.seeded?.signals ?? [],
+          },
         );
         const seeded = request.seeded;
         const durable = seeded ? new JournalPrefixHost(seeded.entries, host, seeded.openWait ? { openWait: seeded.openWait } : {}) : host;
@@ -101,6 +122,8 @@ export function agentWorkflow(
       migrate: restate.handlers.workflow.shared({ ingressPrivate: true }, async (ctx: restate.WorkflowSharedContext, request: MigrationRequest): Promise<{ accepted: boolean }> => {
         if ((await ctx.get<StoredOutcome>(outcomeStateKey)) !== null) return { accepted: false };
         await ctx.promise<MigrationRequest>(migrationPromiseKey).resolve({ to: request.to });
+        // The execution running the run, when it is in this process, stops at its next step.
+        deps.migrations.note(runKey(ctx.key), { to: request.to });
         return { accepted: true };
       }),
     },

@@ -116,31 +116,40 @@ describe('restate driver on restate-server', () => {
     await assert.rejects(client.signal('inbox-large-signal', 'note', hugeInput), /The payload of signal "note" is \d+ bytes/);
   });
 
-  it('counts attempts that crashed their worker, dead-letters after maxAttempts and redrives', async () => {
-    const runId = 'crash-loop';
-    let worker = await spawn('crashing');
-    await client.start(crashAgent, { item: 'bomb' }, { runId });
-    // maxAttempts is 2: two workers die in the step, the third finds the attempts used up.
-    for (const _ of [1, 2]) {
-      await worker.exited;
-      worker = await spawn('crashing');
-    }
-    const error = await client.result(runId, { timeoutMs: 60_000 }).catch((e: unknown) => e);
-    assert.ok(error instanceof RunDeadLetteredError, String(error));
-    assert.equal(error.stepId, 'step:crash#1');
-    assert.equal(error.error.kind, 'worker-crash');
-    assert.match(error.message, /2 attempt\(s\) of "step:crash#1" ended with their worker dying/);
-    assert.equal(worker.output().includes('worker ready'), true, 'the third worker did not run the step, so it lives');
-    assert.deepEqual((await client.journal(runId)).map((e) => e.stepId), ['step:pack#1'], 'the journal stops before the crashing step');
+  for (const napFirst of [false, true]) {
+    it(`counts attempts that crashed their worker${napFirst ? ', after a wait,' : ''} dead-letters after maxAttempts and redrives`, async () => {
+      const runId = napFirst ? 'crash-loop-after-wait' : 'crash-loop';
+      let worker = await spawn('crashing');
+      await client.start(crashAgent, { item: 'bomb', napFirst }, { runId });
+      // maxAttempts is 2: two workers die in the step, the third finds the attempts used up.
+      for (const _ of [1, 2]) {
+        await worker.exited;
+        worker = await spawn('crashing');
+      }
+      const error = await client.result(runId, { timeoutMs: 60_000 }).catch((e: unknown) => e);
+      assert.ok(error instanceof RunDeadLetteredError, String(error));
+      assert.equal(error.stepId, 'step:crash#1');
+      assert.equal(error.error.kind, 'worker-crash');
+      assert.match(error.message, /2 attempt\(s\) of "step:crash#1" ended with their worker dying/);
+      assert.equal(worker.output().includes('worker ready'), true, 'the third worker did not run the step, so it lives');
+      assert.deepEqual(
+        (await client.journal(runId)).filter((e) => e.kind !== 'sleep').map((e) => e.stepId),
+        ['step:pack#1'],
+        'the journal stops before the crashing step',
+      );
 
-    await worker.kill();
-    await spawn('fixed');
-    await client.redrive(runId);
-    await client.result(runId, { timeoutMs: 60_000 });
-    const journal = await client.journal(runId);
-    assert.deepEqual(journal.map((e) => [e.stepId, e.status, e.attempts]), [['step:pack#1', 'completed', 1], ['step:crash#1', 'completed', 1]]);
-    assert.deepEqual(world.effects.filter((e) => e.idempotencyKey.startsWith(`${runId}:`)).map((e) => e.type), ['pack', 'crash']);
-  });
+      await worker.kill();
+      await spawn('fixed');
+      await client.redrive(runId);
+      await client.result(runId, { timeoutMs: 60_000 });
+      const journal = await client.journal(runId);
+      assert.deepEqual(
+        journal.filter((e) => e.kind !== 'sleep').map((e) => [e.stepId, e.status, e.attempts]),
+        [['step:pack#1', 'completed', 1], ['step:crash#1', 'completed', 1]],
+      );
+      assert.deepEqual(world.effects.filter((e) => e.idempotencyKey.startsWith(`${runId}:`)).map((e) => e.type), ['pack', 'crash']);
+    });
+  }
 
   it('replays steps that ran under a native Promise.all, in position order, after a kill', async () => {
     const runId = 'parallel';
