@@ -13,6 +13,7 @@ import {
   type JournalEntry,
   type MigrationRecord,
   type RunDescription,
+  type RunEnd,
   type RunStart,
   type SerializedError,
   type StartRunRequest,
@@ -20,7 +21,7 @@ import {
 import type { ResolvedRestateOptions } from './options.ts';
 import { journalColumns, readJournal, type JournalRow, type ReadJournal } from './journal.ts';
 import { LedgerClient, type LedgerState } from './ledger.ts';
-import { outcomeStateKey, serviceNames, type ServiceNames, type MigrationRequest, type RunRequest, type StoredOutcome } from './protocol.ts';
+import { currentJournalVersion, outcomeStateKey, serviceNames, type ServiceNames, type MigrationRequest, type RunRequest, type StoredOutcome } from './protocol.ts';
 import { assertWithinLimit } from './payload-limit.ts';
 import { sqlString, type RestateApi } from './server-api.ts';
 import { enqueueMigration, enqueueSignal, migratedToMetadataKey } from './signals.ts';
@@ -60,6 +61,9 @@ interface Failure {
  */
 const queueAnswerMs = 3_000;
 
+/** How many runs' workflow services a client remembers (see `#serviceOf`). */
+const rememberedServices = 10_000;
+
 const invocationColumns =
   'id, target_service_name, status, created_at, modified_at, completion_failure, last_failure, last_failure_error_code, last_failure_related_command_index, last_failure_related_command_name';
 
@@ -73,6 +77,7 @@ export class RestateClient implements DriverClient {
   readonly #options: ResolvedRestateOptions;
   readonly #names: ServiceNames;
   readonly #ledger: LedgerClient;
+  readonly #services = new Map<string, string>();
 
   constructor(api: RestateApi, options: ResolvedRestateOptions) {
     this.#api = api;
@@ -90,6 +95,7 @@ export class RestateClient implements DriverClient {
     if (existing) return { created: false, ...(await this.#runRequest(existing)) };
     assertWithinLimit(request.input, `The input of run "${request.runId}"`, this.#options.maxPayloadBytes);
     const body: RunRequest = {
+      journalVersion: currentJournalVersion,
       agent: request.agent,
       input: request.input,
       inputDigest: request.inputDigest,
@@ -128,11 +134,10 @@ export class RestateClient implements DriverClient {
    * order); then this waits for the queue's answer to report the same error.
    */
   async signalRun(runId: string, name: string, payload: unknown): Promise<void> {
-    const run = await this.#requireRun(runId);
     assertWithinLimit(payload, `The payload of signal "${name}"`, this.#options.maxPayloadBytes);
-    const migrated = await this.#migrationRequest(runId);
+    const [service, migrated] = await Promise.all([this.#serviceOf(runId), this.#migrationRequest(runId)]);
     if (migrated) throw new RunMigratedError(runId, migrated.to);
-    const { invocationId } = await enqueueSignal(this.#api, this.#names.signals, runId, { service: run.target_service_name, name, payload });
+    const { invocationId } = await enqueueSignal(this.#api, this.#names.signals, runId, { service, name, payload });
     if (!(await this.#migrationUnderway(runId))) return;
     try {
       await this.#api.attach(invocationId, queueAnswerMs); // delivered, or not answered in time: accepted either way
@@ -155,6 +160,18 @@ export class RestateClient implements DriverClient {
     if (await this.#migrationRequest(runId)) return;
     const { invocationId } = await enqueueMigration(this.#api, this.#names.signals, runId, { service: run.target_service_name, to });
     await this.#api.attach(invocationId, queueAnswerMs);
+  }
+
+  /** From the invocation's status, and its outcome once it completed: no journal read (see `DriverClient.readRunEnd`). */
+  async readRunEnd(runId: string): Promise<RunEnd | undefined> {
+    const run = await this.#requireRun(runId);
+    if (run.status !== 'completed') return undefined;
+    const [row] = await this.#api.query<{ value_utf8: string }>(
+      `SELECT value_utf8 FROM state WHERE service_name = ${sqlString(run.target_service_name)} AND service_key = ${sqlString(runId)} AND key = ${sqlString(outcomeStateKey)}`,
+    );
+    const outcome = row ? (JSON.parse(row.value_utf8) as StoredOutcome) : undefined;
+    if (outcome?.status === 'migrated') return { status: 'migrated', to: outcome.migration.to };
+    return { status: outcome?.status === 'completed' ? 'completed' : 'failed' };
   }
 
   async describeRun(runId: string): Promise<RunDescription> {
@@ -319,7 +336,19 @@ export class RestateClient implements DriverClient {
   async #requireRun(runId: string): Promise<InvocationRow> {
     const run = await this.#findRun(runId);
     if (!run) throw new RunNotFoundError(runId);
+    this.#rememberService(runId, run.target_service_name);
     return run;
+  }
+
+  /** The workflow service of a run: it never changes, so a client asks once per run. */
+  async #serviceOf(runId: string): Promise<string> {
+    return this.#services.get(runId) ?? (await this.#requireRun(runId)).target_service_name;
+  }
+
+  #rememberService(runId: string, service: string): void {
+    // Bounded: the oldest run seen is forgotten first (Map keeps insertion order).
+    if (!this.#services.has(runId) && this.#services.size >= rememberedServices) this.#services.delete(this.#services.keys().next().value!);
+    this.#services.set(runId, service);
   }
 
   /** The ingress accepted the run; the introspection tables show it a moment later. */

@@ -22,7 +22,7 @@ import { failureFacts, fromRestateFailure, toRestateError } from './errors.ts';
 import type { StepRecord } from './journal.ts';
 import type { AttemptGrant, LedgerClient } from './ledger.ts';
 import type { MigrationWatch, WatchedRun } from './migration-watch.ts';
-import { migrationPromiseKey, signalPromiseKey, type MigrationRequest } from './protocol.ts';
+import { migrationPromiseKey, signalPromiseKey, wakeMarkerName, type MigrationRequest } from './protocol.ts';
 import { assertWithinLimit } from './payload-limit.ts';
 import type { QueueSnapshot } from './signals.ts';
 
@@ -33,6 +33,8 @@ export interface RestateHostRun {
   execution: number;
   /** The execution count when the run was last redriven (see attempt-gate.ts). */
   redrivenAt: number;
+  /** The run's `RunRequest.journalVersion`. */
+  journalVersion: number;
 }
 
 export interface RestateHostDeps {
@@ -81,6 +83,7 @@ export class RestateHost implements DurableHost {
   readonly #awaiter = new CommandAwaiter();
   readonly #gate = new AttemptGate();
   readonly #redrivenAt: number;
+  readonly #wakeMarkers: boolean;
   /** Per signal name: the highest promise taken, and ones a timed-out or interrupted wait gave back. */
   readonly #signals = new Map<string, { next: number; released: number[] }>();
   /** Carried signals not taken yet, in arrival order. */
@@ -93,6 +96,7 @@ export class RestateHost implements DurableHost {
     this.seed = run.seed;
     this.execution = run.execution;
     this.#redrivenAt = run.redrivenAt;
+    this.#wakeMarkers = run.journalVersion >= 2;
     this.#ctx = ctx;
     this.#deps = deps;
     this.#carried = [...deps.carried];
@@ -125,8 +129,8 @@ export class RestateHost implements DurableHost {
     const head = this.#head(call, { durationMs: call.durationMs });
     const timer = this.#ctx.sleep(call.durationMs, call.stepId).map((): Woken<null> => ({ outcome: null }));
     const [record, woken] = await this.#awaiter.wait(restate.RestatePromise.all([head, restate.RestatePromise.race([timer, this.#migrationRequest<null>()])]));
-    this.#gate.waited();
     if ('migration' in woken) throw this.#stopFor(woken.migration, call, { deadline: record.startedAt + call.durationMs });
+    await this.#woke();
   }
 
   /**
@@ -156,12 +160,12 @@ export class RestateHost implements DurableHost {
     const [record, woken] = await this.#awaiter.wait(
       restate.RestatePromise.all([head, restate.RestatePromise.race([delivered, ...timeout, this.#migrationRequest<SignalOutcome>()])]),
     );
-    this.#gate.waited();
     if ('migration' in woken) {
       this.#releaseSignal(call.signal, seq);
       throw this.#stopFor(woken.migration, call, { deadline: call.timeoutMs === undefined ? undefined : record.startedAt + call.timeoutMs });
     }
     if (!woken.outcome.received) this.#releaseSignal(call.signal, seq);
+    await this.#woke();
     return woken.outcome;
   }
 
@@ -259,6 +263,18 @@ export class RestateHost implements DurableHost {
       );
     }
     return record;
+  }
+
+  /**
+   * A wait settled: the steps after it cannot be dated by the records before it (see
+   * attempt-gate.ts). A run of journal version 2 journals a wake marker, whose execution dates
+   * them: a round trip on the invocation's own stream instead of a ledger call per step after it.
+   */
+  async #woke(): Promise<void> {
+    this.#gate.waited();
+    if (!this.#wakeMarkers) return;
+    const gate = this.#gate.issue();
+    this.#gate.settled(gate, await this.#awaiter.wait(this.#ctx.run<number>(wakeMarkerName, () => this.execution)));
   }
 
   /**

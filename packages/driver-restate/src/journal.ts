@@ -1,13 +1,14 @@
 import { withCompletionMetadata, type JournalEntry, type SerializedError, type SignalOutcome } from '@ratchet/core';
 import { failureFacts } from './errors.ts';
-import { migrationPromiseKey, parseStepId, type MigrationRequest, type RunRequest } from './protocol.ts';
+import { migrationPromiseKey, parseStepId, wakeMarkerName, type MigrationRequest, type RunRequest } from './protocol.ts';
 
 /**
  * The value of the head `ctx.run` of each Ratchet position. Every position starts with one `ctx.run`
  * named by its step id, so the SDK's own replay check compares step ids, and a journal read back
  * from the server maps one-to-one onto Ratchet entries. A sleep or signal wait adds the `Sleep` /
  * `GetPromise` commands it waits on right after its head, then a `GetPromise` of the run's
- * migration promise, which is no part of the entry.
+ * migration promise, which is no part of the entry, and once it settled (journal version 2) a wake
+ * marker `ctx.run`, which is no entry either.
  */
 export interface StepRecord {
   input: unknown;
@@ -103,10 +104,14 @@ export function readJournal(rows: JournalRow[], options: { stopPosition?: number
       commandSteps.set(commandIndex, { position: open.position, stepId: open.stepId });
       continue;
     }
-    // Any other command (the next position's head, the outcome, the output) comes after the last head.
+    // Any other command (a wake marker, the next position's head, the outcome, the output) comes after the last head.
     const last = heads.at(-1);
     if (last) last.passed = true;
     open = undefined;
+    if (type === 'Run' && body.name === wakeMarkerName) {
+      if (last) commandSteps.set(commandIndex, { position: last.position, stepId: last.stepId });
+      continue;
+    }
     if (type === 'Run') {
       open = { position: firstPosition + heads.length, stepId: String(body.name), completionId: Number(body.completion_id), waits: [] };
       heads.push(open);

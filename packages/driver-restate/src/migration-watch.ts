@@ -16,15 +16,16 @@ export const askEveryMs = 1_000;
  * a call before it runs. An execution starts with the ledger's answer; the workflow's `migrate`
  * handler, which the run's signal queue calls when it accepts a request, notes it here at once when
  * it runs in the process executing the run (always, with one worker); and an execution that keeps
- * running steps asks the ledger again every second, for a request that reached another worker.
+ * running steps asks the ledger again every second, for a request that reached another worker (or
+ * that the ledger learnt just after this execution asked it).
  * Whatever a step learns is journaled as its stop marker, so a replay stops at the same place.
  */
 export class MigrationWatch {
   readonly #runs = new Map<string, Set<WatchedRun>>();
 
   /** Watches a run for one execution; `release` it when the execution ends. */
-  watch(runKey: string, migration: MigrationRequest | undefined): WatchedRun {
-    const watched: WatchedRun = { migration, askedAt: performance.now(), asking: false };
+  watch(runKey: string): WatchedRun {
+    const watched: WatchedRun = { migration: undefined, askedAt: performance.now(), asking: false };
     const executions = this.#runs.get(runKey) ?? new Set();
     executions.add(watched);
     this.#runs.set(runKey, executions);

@@ -66,7 +66,21 @@ export interface MigrationRequest {
  * What the client submits to start a run: the workflow's input, journaled by Restate (the workflow
  * key is the run id). A wire format: add fields, never rename.
  */
-export type RunRequest = Omit<StartRunRequest, 'runId'>;
+export type RunRequest = Omit<StartRunRequest, 'runId'> & {
+  /**
+   * How the run journals; absent in runs started before versions were recorded (1). 2: a sleep or
+   * signal wait journals a wake marker (`wakeMarkerName`) once it settles, which dates it for the
+   * steps after it (see attempt-gate.ts). A run keeps the version it started with, so its replays
+   * issue the commands its journal holds.
+   */
+  journalVersion?: number;
+};
+
+/** The journal version new runs start with (see `RunRequest.journalVersion`). */
+export const currentJournalVersion = 2;
+
+/** The name of the `ctx.run` a settled wait journals in runs of journal version 2: its value is the execution. */
+export const wakeMarkerName = 'ratchet.woke';
 
 /** The run's end in workflow state: what `executeAgent` returned, or the migration it stopped for. */
 export type StoredOutcome = RunOutcome | { status: 'migrated'; migration: MigrationRecord; /** The position it stopped at. */ position: number };

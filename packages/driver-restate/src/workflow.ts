@@ -60,15 +60,20 @@ export function agentWorkflow(
     description: `Ratchet agent "${agent.name}"`,
     handlers: {
       run: async (ctx: restate.WorkflowContext, request: RunRequest): Promise<unknown> => {
-        // A migration request queued while no worker was up takes effect before this execution runs a step.
-        await flushQueue(deps.api, deps.signalQueue, ctx.key, flushTimeoutMs);
-        const { execution, redrivenAt, migration } = await deps.ledger.beginExecution(ctx.key);
-        const watched = deps.migrations.watch(runKey(ctx.key), migration);
+        // Watched before the queue is flushed, so a request it handles meanwhile is noted here.
+        const watched = deps.migrations.watch(runKey(ctx.key));
         // However the attempt ends: returned, failed, suspended or cut off.
         ctx.request().attemptCompletedSignal.addEventListener('abort', () => deps.migrations.release(runKey(ctx.key), watched), { once: true });
+        // A migration request queued while no worker was up takes effect before this execution runs
+        // a step: the queue hands it to the workflow's `migrate` handler before the flush returns.
+        const [{ execution, redrivenAt, migration }] = await Promise.all([
+          deps.ledger.beginExecution(ctx.key),
+          flushQueue(deps.api, deps.signalQueue, ctx.key, flushTimeoutMs),
+        ]);
+        watched.migration ??= migration;
         const host = new RestateHost(
           ctx,
-          { runId: ctx.key, agent: agent.name, seed: request.seed, execution, redrivenAt },
+          { runId: ctx.key, agent: agent.name, seed: request.seed, execution, redrivenAt, journalVersion: request.journalVersion ?? 1 },
           {
             executor: deps.executor,
             ledger: deps.ledger,

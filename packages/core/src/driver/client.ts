@@ -9,7 +9,7 @@ import { journalUsage, type JournalEntry } from '../journal/journal-entry.ts';
 import type { SerializedError } from '../errors/ratchet-error.ts';
 import { validate } from '../util/validation.ts';
 import { runOptionsSchema, type RunOptions } from '../runtime/run-options.ts';
-import type { Driver, DriverClient, RunDescription, RunStart } from './driver.ts';
+import type { Driver, DriverClient, RunDescription, RunEnd, RunStart } from './driver.ts';
 
 export interface RunHandle<O> {
   readonly runId: string;
@@ -101,9 +101,9 @@ export class RatchetClient {
    * own way). A run that ends between this read and the send is the engine's to settle.
    */
   async #refuseEnded(runId: string, action: string): Promise<void> {
-    const run = await this.#client.describeRun(runId);
-    if (run.status === 'completed' || run.status === 'failed') throw new RunEndedError(runId, run.status, action);
-    if (run.status === 'migrated') throw new RunMigratedError(runId, run.migration?.to ?? 'unknown');
+    const end = this.#client.readRunEnd ? await this.#client.readRunEnd(runId) : endOf(await this.#client.describeRun(runId));
+    if (end?.status === 'completed' || end?.status === 'failed') throw new RunEndedError(runId, end.status, action);
+    if (end?.status === 'migrated') throw new RunMigratedError(runId, end.to);
   }
 
   /** The run's state, with the token usage of its completions. */
@@ -212,3 +212,10 @@ export async function createClient(driver: Driver): Promise<RatchetClient> {
 
 /** Exported runs that can be continued elsewhere: over where they were (or never to run there again). */
 const importableStatuses: ReadonlySet<RunDescription['status']> = new Set(['migrated', 'completed', 'failed']);
+
+/** How a described run ended, in the shape of `DriverClient.readRunEnd`. */
+function endOf(run: RunDescription): RunEnd | undefined {
+  if (run.status === 'completed' || run.status === 'failed') return { status: run.status };
+  if (run.status === 'migrated') return { status: 'migrated', to: run.migration?.to ?? 'unknown' };
+  return undefined;
+}

@@ -107,12 +107,21 @@ export interface RunDescription {
   seededSteps?: number;
 }
 
+/** A run's end, as steering it needs to know: over, or moved to the driver `to`. */
+export type RunEnd = { status: 'completed' | 'failed' } | { status: 'migrated'; to: string };
+
 export interface DriverClient {
   /** Idempotent by run id: `created` is false when the run already existed. */
   startRun(request: StartRunRequest): Promise<{ created: boolean; agent: string; inputDigest: string }>;
   /** Throws `RunMigratedError` for a migrated run: the signal belongs to the engine it moved to. */
   signalRun(runId: string, name: string, payload: unknown): Promise<void>;
   describeRun(runId: string): Promise<RunDescription>;
+  /**
+   * Optional, for a driver whose `describeRun` costs more than a look at the run's end: whether the
+   * run ended (`RunNotFoundError` for an unknown one), which steering a run (signal, approve,
+   * redrive) checks first. Without it, core reads `describeRun`.
+   */
+  readRunEnd?(runId: string): Promise<RunEnd | undefined>;
   /** The input, digest, seed and options the run was started with. */
   readRunStart(runId: string): Promise<RunStart>;
   /**
