@@ -3,7 +3,7 @@ import { existsSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, afterEach, before, describe, it } from 'node:test';
-import { CapabilityError, ConfigError, createClient, PayloadTooLargeError, RunDeadLetteredError, RunFailedError, RunNotFoundError, type RatchetClient } from '@ratchet/core';
+import { CapabilityError, ConfigError, createClient, digest, PayloadTooLargeError, RunDeadLetteredError, RunFailedError, RunNotFoundError, type RatchetClient } from '@ratchet/core';
 import { createDriverFromConfig } from '@ratchet/core/config';
 import { createWorker } from '@ratchet/core/worker';
 import { killWhen, spawnWorker, startWorldService, stopAll, type AppliedEffect, type WorkerProcess, type WorldService } from '@ratchet/testing';
@@ -86,6 +86,37 @@ describe('restate driver on restate-server', () => {
       ['sleep:sleep#1', 'completed'],
       ['step:pack#2', 'completed'],
     ]);
+  });
+
+  it('replays a run started before journal version 2 without wake markers, and marks the waits of new runs', async () => {
+    const wakeMarkers = async (runId: string) => {
+      const response = await fetch(`${server.adminUrl}/query`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        body: JSON.stringify({ query: `SELECT j.name FROM sys_journal j JOIN sys_invocation i ON j.id = i.id WHERE i.target_service_key = '${runId}' AND j.name = 'ratchet.woke'` }),
+      });
+      return ((await response.json()) as { rows: unknown[] }).rows.length;
+    };
+    let worker = await spawn();
+    // What a client before journal version 2 sent: no `journalVersion`.
+    const input = {};
+    const sent = await fetch(`${server.ingressUrl}/ratchet.nap/nap-v1/run/send`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ agent: 'nap', input, inputDigest: digest(input), seed: 'seed' }),
+    });
+    assert.equal(sent.ok, true, await sent.text());
+    while (!(await client.journal('nap-v1').catch(() => [])).some((entry) => entry.kind === 'sleep')) await new Promise((resolve) => setTimeout(resolve, 20));
+    await worker.kill();
+    worker = await spawn();
+    assert.equal((await client.result<{ ids: string[] }>('nap-v1', { timeoutMs: 60_000 })).ids.length, 2);
+    assert.deepEqual((await client.journal('nap-v1')).map((entry) => [entry.stepId, entry.status, entry.attempts]), [
+      ['step:pack#1', 'completed', 1],
+      ['sleep:sleep#1', 'completed', 1],
+      ['step:pack#2', 'completed', 1],
+    ]);
+    assert.equal(await wakeMarkers('nap-v1'), 0);
+    assert.equal(await wakeMarkers('nap-1'), 1, 'the run the current client started marks its wait');
   });
 
   it('makes a re-registration with changed code take effect', async () => {
