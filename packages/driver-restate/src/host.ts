@@ -181,7 +181,7 @@ export class RestateHost implements DurableHost {
     const record = await this.#awaiter.wait(
       this.#ctx.run<StepRecord>(call.stepId, () => {
         const now = Date.now();
-        return { input: null, inputDigest: digest(null), output: now, attempts: 1, startedAt: now, completedAt: now, execution: this.execution };
+        return { input: null, output: now, startedAt: now, execution: this.execution };
       }),
     );
     this.#gate.settled(gate, record.execution);
@@ -241,19 +241,27 @@ export class RestateHost implements DurableHost {
       throw toRestateError(refused.error, { action: 'dead-letter', stepId: call.stepId, attempts: attempt - 1 });
     }
     const signal = this.#ctx.request().attemptCompletedSignal;
-    const inputDigest = digest(call.input ?? null);
     const startedAt = Date.now();
     let record: StepRecord;
     try {
       const result = await this.#deps.executor.execute(call.target, call.input, effectContext({ runId: this.runId, stepId: call.stepId, attempt, signal }));
-      record = { input: call.input, inputDigest, output: result.output, compensable: result.compensable, attempts: attempt, startedAt, completedAt: Date.now(), execution: this.execution };
+      // Defaults left out (the reader derives the digest): every step pays for each byte journaled.
+      record = {
+        input: call.input,
+        output: result.output,
+        ...(result.compensable ? { compensable: true } : {}),
+        ...(attempt === 1 ? {} : { attempts: attempt }),
+        startedAt,
+        completedAt: Date.now(),
+        execution: this.execution,
+      };
       assertWithinLimit(record, `The journaled result of step "${call.stepId}"`, this.#deps.maxPayloadBytes);
     } catch (error) {
       // The attempt is over (suspended, lost its connection): whatever happens next is not this attempt's.
       if (signal.aborted) throw error;
       const decision = decideAttempt(error, attempt, call.retry);
       if (decision.action === 'fail') {
-        const facts = { input: call.input, inputDigest, attempts: attempt, startedAt, completedAt: Date.now(), execution: this.execution };
+        const facts = { input: call.input, inputDigest: digest(call.input ?? null), attempts: attempt, startedAt, completedAt: Date.now(), execution: this.execution };
         throw toRestateError(decision.error, { action: 'fail', facts });
       }
       await this.#deps.ledger.recordFailure(this.runId, call.stepId, decision.error, decision.action === 'dead-letter');
@@ -297,8 +305,6 @@ export class RestateHost implements DurableHost {
   #head(call: StepCall, input: unknown, output?: SignalOutcome): restate.RestatePromise<StepRecord> {
     return this.#ctx.run<StepRecord>(call.stepId, () => ({
       input,
-      inputDigest: digest(input),
-      attempts: 1,
       startedAt: Date.now(),
       execution: this.execution,
       ...(output ? { output } : {}),
@@ -315,7 +321,7 @@ export class RestateHost implements DurableHost {
 
   /** The stop marker a step journals instead of its result: nothing ran. */
   #stopRecord(migration: MigrationRequest): StepRecord {
-    return { input: null, inputDigest: digest(null), attempts: 0, startedAt: Date.now(), execution: this.execution, migration };
+    return { input: null, attempts: 0, startedAt: Date.now(), execution: this.execution, migration };
   }
 
   /**

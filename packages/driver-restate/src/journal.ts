@@ -1,4 +1,4 @@
-import { withCompletionMetadata, type JournalEntry, type SerializedError, type SignalOutcome } from '@ratchet/core';
+import { digest, withCompletionMetadata, type JournalEntry, type SerializedError, type SignalOutcome } from '@ratchet/core';
 import { failureFacts } from './errors.ts';
 import { migrationPromiseKey, parseStepId, wakeMarkerName, type MigrationRequest, type RunRequest } from './protocol.ts';
 
@@ -12,8 +12,10 @@ import { migrationPromiseKey, parseStepId, wakeMarkerName, type MigrationRequest
  */
 export interface StepRecord {
   input: unknown;
-  inputDigest: string;
-  attempts: number;
+  /** Written before the journal got smaller; now derived from `input` on read. */
+  inputDigest?: string;
+  /** Absent: 1 (records written earlier always have it). */
+  attempts?: number;
   startedAt: number;
   /** The execution (1-based) that produced it. */
   execution: number;
@@ -168,7 +170,7 @@ function toEntry(head: Head, notifications: Map<number, Notification>): JournalE
   }
   const record = decode(done.result.Success) as StepRecord;
   if (record.migration) return undefined;
-  const common = { ...base, inputDigest: record.inputDigest, input: record.input, attempts: record.attempts, execution: record.execution };
+  const common = { ...base, inputDigest: record.inputDigest ?? digest(record.input ?? null), input: record.input, attempts: record.attempts ?? 1, execution: record.execution };
   if (kind === 'signal' && record.output !== undefined) {
     return { ...common, status: 'completed', output: record.output, startedAt: record.startedAt, completedAt: record.startedAt };
   }
