@@ -24,7 +24,7 @@ export const local: BenchDriver = {
       notes: [
         'Production defaults (`leaseMs` 30 s, `pollIntervalMs` 200, `synchronous=NORMAL`); one file per side.',
         'Ratchet\'s worker is woken in process too: by its own client\'s signal, and by a timer when a sleep it suspended ends (workers in other processes find such runs at their next poll, `pollIntervalMs`); the bare worker is woken in process (a timer, the signal call).',
-        'Ratchet commits two transactions per step (the attempt before the step runs, so a crash during it counts; the result after, fenced by the lease), the bare side one.',
+        'Ratchet writes a step\'s result and a run\'s end with those of the other runs in flight, one commit per turn of the event loop (group commit, each write fenced by the lease); a first attempt writes nothing before it runs (its attempt is reckoned from the executions). The bare side commits each step on its own.',
         'Bytes: SQLite\'s own `dbstat` (record payload and b-tree pages) before and after the run, over every table and index.',
       ],
       ratchet: await ratchetSide({ driver, models, storedBytes: (run) => sqliteStoredBytes(ratchetPath, run) }),

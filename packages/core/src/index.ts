@@ -24,6 +24,7 @@ export * from './runtime/assert-same-step.ts';
 export * from './runtime/journal-prefix-host.ts';
 export * from './runtime/worker-crash.ts';
 export * from './runtime/attempt-lifecycle.ts';
+export * from './runtime/attempt-gate.ts';
 export * from './runtime/effect-context.ts';
 export * from './runtime/in-flight.ts';
 export * from './runtime/migration-stop.ts';

@@ -1,7 +1,9 @@
 import {
+  AttemptGate,
   ExecutionInterrupt,
   InFlightEffects,
   admitAttempt,
+  attemptAfter,
   assertSameStep,
   decideAttempt,
   deserializeError,
@@ -38,8 +40,10 @@ export class LocalHost implements DurableHost {
   readonly #signal: AbortSignal;
   readonly #journal: Map<number, JournalRow>;
   readonly #inFlight = new InFlightEffects();
+  readonly #gate = new AttemptGate();
+  readonly #lease: { expiresAt: number };
 
-  constructor(run: ClaimedRun, deps: { store: RunStore; executor: EffectRunner; workerId: string; signal: AbortSignal }) {
+  constructor(run: ClaimedRun, deps: { store: RunStore; executor: EffectRunner; workerId: string; signal: AbortSignal; lease: { expiresAt: number } }) {
     this.runId = run.id;
     this.agent = run.agent;
     this.seed = run.seed;
@@ -48,33 +52,54 @@ export class LocalHost implements DurableHost {
     this.#executor = deps.executor;
     this.#workerId = deps.workerId;
     this.#signal = deps.signal;
+    this.#lease = deps.lease;
     this.#journal = new Map(deps.store.loadJournal(run.id).map((row) => [row.position, row]));
   }
 
+  /**
+   * A step's first attempt after a gate settled in this execution writes nothing before it runs (see
+   * core's attempt-gate.ts: every record names its execution, and each claim of the run counts one);
+   * any other attempt, or one while the lease may have passed, is recorded first, fenced by the lease.
+   */
   async effect(call: EffectCall): Promise<EffectResult> {
+    const gate = this.#gate.issue();
     const journaled = this.#replay(call);
     if (journaled) {
       if (journaled.status === 'failed') throw deserializeError(JSON.parse(journaled.error!) as SerializedError);
       return { output: JSON.parse(journaled.output!), compensable: journaled.compensable === 1 };
     }
     this.#stopIfMigrating();
-    const pending = this.#store.pendingStep(this.runId, call.position);
+    // Issued after a record this execution journaled, the step is issued for the first time: it has
+    // no pending row to read. Otherwise a pending row means it failed or was counted before, and the
+    // row counts its attempts.
+    const firstIssue = 'execution' in gate && gate.execution === this.execution;
+    const pending = firstIssue ? undefined : this.#store.pendingStep(this.runId, call.position);
     const now = Date.now();
     if (pending && pending.nextAttemptAt > now) throw new ExecutionInterrupt('suspend', { wakeAt: pending.nextAttemptAt });
-    const attempt = this.#store.beginAttempt(this.runId, this.#workerId, call.position, call.stepId, now);
+    const reckoned = pending || 'unknown' in gate ? undefined : attemptAfter(gate, this.execution, 0);
+    const counted = !(reckoned === 1 && now < this.#lease.expiresAt);
+    const attempt = counted ? this.#store.beginAttempt(this.runId, this.#workerId, call.position, call.stepId, now, reckoned ?? 1) : 1;
     const refused = admitAttempt(call.stepId, attempt, call.retry, pending?.lastError);
     if (refused) throw this.#deadLetter(call, refused.error);
+    // Tracked until its result is journaled too (committed with others, see group-commit.ts), so an
+    // execution a sibling ended lets the run go only after this attempt wrote what it did.
+    const attempted = this.#attempt(call, attempt, counted, now);
+    this.#inFlight.track(attempted);
+    return attempted;
+  }
+
+  async #attempt(call: EffectCall, attempt: number, counted: boolean, now: number): Promise<EffectResult> {
     const started = Date.now();
-    const running = this.#executor.execute(call.target, call.input, effectContext({ runId: this.runId, stepId: call.stepId, attempt, signal: this.#signal }));
-    this.#inFlight.track(running);
     let result: EffectResult;
     try {
-      result = await running;
+      result = await this.#executor.execute(call.target, call.input, effectContext({ runId: this.runId, stepId: call.stepId, attempt, signal: this.#signal }));
     } catch (error) {
       if (this.#signal.aborted || ExecutionInterrupt.isInstance(error)) throw new ExecutionInterrupt('abandon');
       const decision = decideAttempt(error, attempt, call.retry);
+      // The retry and the dead letter are kept in the step's pending row, which a redrive resets.
+      if (!counted && decision.action !== 'fail') this.#store.beginAttempt(this.runId, this.#workerId, call.position, call.stepId, now);
       if (decision.action === 'fail') {
-        this.#append(call, started, attempt, { status: 'failed', error: decision.error });
+        await this.#append(call, started, attempt, { status: 'failed', error: decision.error });
         throw deserializeError(decision.error);
       }
       if (decision.action === 'dead-letter') throw this.#deadLetter(call, decision.error);
@@ -82,7 +107,7 @@ export class LocalHost implements DurableHost {
       this.#store.scheduleRetry(this.runId, this.#workerId, call.position, wakeAt, decision.error);
       throw new ExecutionInterrupt('suspend', { wakeAt });
     }
-    const row = this.#append(call, started, attempt, { status: 'completed', output: result.output, compensable: result.compensable });
+    const row = await this.#append(call, started, attempt, { status: 'completed', output: result.output, compensable: result.compensable });
     // Hand back what the journal holds, so the first execution sees exactly what a replay will.
     return { output: JSON.parse(row.output!), compensable: result.compensable };
   }
@@ -92,7 +117,7 @@ export class LocalHost implements DurableHost {
     const now = Date.now();
     const deadline = this.#deadline(call, now + call.durationMs, now)!;
     if (now < deadline) throw new ExecutionInterrupt('suspend', { wakeAt: deadline });
-    this.#append(call, deadline - call.durationMs, 1, { status: 'completed', output: { firedAt: now } }, { durationMs: call.durationMs });
+    await this.#append(call, deadline - call.durationMs, 1, { status: 'completed', output: { firedAt: now } }, { durationMs: call.durationMs });
   }
 
   async waitForSignal(call: StepCall & { signal: string; timeoutMs?: number }): Promise<SignalOutcome> {
@@ -103,9 +128,12 @@ export class LocalHost implements DurableHost {
     const input = { signal: call.signal, timeoutMs: call.timeoutMs ?? null };
     const row = this.#row(call, input, now, 1, { status: 'completed' });
     const consumed = this.#store.consumeSignal(this.#workerId, row, call.signal);
-    if (consumed) return { received: true, payload: consumed.payload };
+    if (consumed) {
+      this.#gate.settled(this.execution);
+      return { received: true, payload: consumed.payload };
+    }
     if (deadline !== null && now >= deadline) {
-      this.#append(call, now, 1, { status: 'completed', output: { received: false } }, input);
+      await this.#append(call, now, 1, { status: 'completed', output: { received: false } }, input);
       return { received: false };
     }
     throw new ExecutionInterrupt('suspend', deadline === null ? {} : { wakeAt: deadline });
@@ -116,7 +144,7 @@ export class LocalHost implements DurableHost {
     if (journaled) return JSON.parse(journaled.output!) as number;
     this.#stopIfMigrating();
     const now = Date.now();
-    this.#append(call, now, 1, { status: 'completed', output: now }, null);
+    await this.#append(call, now, 1, { status: 'completed', output: now }, null);
     return now;
   }
 
@@ -127,7 +155,10 @@ export class LocalHost implements DurableHost {
 
   #replay(call: StepCall): JournalRow | undefined {
     const row = this.#journal.get(call.position);
-    if (row) assertSameStep(call.position, row.step_id, call.stepId);
+    if (row) {
+      assertSameStep(call.position, row.step_id, call.stepId);
+      this.#gate.settled(row.execution);
+    }
     return row;
   }
 
@@ -150,16 +181,17 @@ export class LocalHost implements DurableHost {
     return new ExecutionInterrupt('dead-letter', { error: deserializeError(error), stepId: call.stepId });
   }
 
-  #append(
+  async #append(
     call: StepCall & { input?: unknown },
     startedAt: number,
     attempts: number,
     outcome: { status: 'completed' | 'failed'; output?: unknown; error?: SerializedError; compensable?: boolean },
     input: unknown = call.input,
-  ): JournalRow {
+  ): Promise<JournalRow> {
     const row = this.#row(call, input, startedAt, attempts, outcome);
-    this.#store.append(this.#workerId, row);
+    await this.#store.append(this.#workerId, row);
     this.#journal.set(call.position, row);
+    this.#gate.settled(this.execution);
     return row;
   }
 

@@ -15,6 +15,7 @@ import {
   type StartRunRequest,
 } from '@ratchet/core';
 import { transaction } from './database.ts';
+import { GroupCommit } from './group-commit.ts';
 import { toJournalRow, type JournalRow } from './journal.ts';
 
 export interface ClaimedRun {
@@ -46,9 +47,12 @@ const never = 8_640_000_000_000_000;
 export class RunStore {
   readonly db: DatabaseSync;
   readonly #statements = new Map<string, StatementSync>();
+  /** The writes of a step's result and of a run's end, committed together per turn (see group-commit.ts). */
+  readonly #group: GroupCommit;
 
   constructor(db: DatabaseSync) {
     this.db = db;
+    this.#group = new GroupCommit(db);
   }
 
   /**
@@ -210,13 +214,16 @@ export class RunStore {
     };
   }
 
-  /** Records that an attempt starts, before it runs, so a crash during it still counts. */
-  beginAttempt(runId: string, workerId: string, position: number, stepId: string, now: number): number {
+  /**
+   * Records that an attempt starts, before it runs, so a crash during it still counts; with
+   * `atLeast`, the attempts the host reckoned (see core's attempt-gate.ts) when none were recorded.
+   */
+  beginAttempt(runId: string, workerId: string, position: number, stepId: string, now: number, atLeast = 1): number {
     return this.#fenced(runId, workerId, () => {
       this.#sql(
-        `INSERT INTO pending_steps (run_id, position, step_id, attempts, started_at) VALUES (?, ?, ?, 1, ?)
-         ON CONFLICT (run_id, position) DO UPDATE SET attempts = attempts + 1`,
-      ).run(runId, position, stepId, now);
+        `INSERT INTO pending_steps (run_id, position, step_id, attempts, started_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (run_id, position) DO UPDATE SET attempts = MAX(attempts + 1, excluded.attempts)`,
+      ).run(runId, position, stepId, atLeast, now);
       return this.pendingStep(runId, position)!.attempts;
     });
   }
@@ -243,8 +250,9 @@ export class RunStore {
     });
   }
 
-  append(workerId: string, row: JournalRow): void {
-    this.#fenced(row.run_id, workerId, () => this.#insertEntry(row));
+  /** Journals a step's result; resolves once it is committed. */
+  append(workerId: string, row: JournalRow): Promise<void> {
+    return this.#group.run(() => this.#checkLease(row.run_id, workerId, () => this.#insertEntry(row)));
   }
 
   /** Takes the oldest unconsumed signal of that name and journals it as the wait's result, atomically. */
@@ -275,8 +283,9 @@ export class RunStore {
     });
   }
 
-  finish(runId: string, workerId: string, outcome: RunOutcome, now: number): void {
-    this.#fenced(runId, workerId, () => {
+  /** Records the run's end; resolves once it is committed. */
+  finish(runId: string, workerId: string, outcome: RunOutcome, now: number): Promise<void> {
+    return this.#group.run(() => this.#checkLease(runId, workerId, () => {
       const values: SQLInputValue[] =
         outcome.status === 'completed'
           ? ['completed', JSON.stringify(outcome.output), null, null]
@@ -285,7 +294,7 @@ export class RunStore {
         `UPDATE runs SET status = ?, output = ?, error = ?, compensations = ?, lease_owner = NULL, lease_expires_at = 0, updated_at = ?
          WHERE id = ?`,
       ).run(...values, now, runId);
-    });
+    }));
   }
 
   deadLetter(runId: string, workerId: string, stepId: string | undefined, error: SerializedError, now: number): void {
@@ -357,11 +366,14 @@ export class RunStore {
   }
 
   #fenced<T>(runId: string, workerId: string, work: () => T): T {
-    return transaction(this.db, () => {
-      const owner = this.#sql('SELECT lease_owner FROM runs WHERE id = ?').get(runId) as { lease_owner: string | null } | undefined;
-      if (owner?.lease_owner !== workerId) throw new ExecutionInterrupt('abandon');
-      return work();
-    });
+    return transaction(this.db, () => this.#checkLease(runId, workerId, work));
+  }
+
+  /** Inside a transaction: `work`, if this worker still holds the run's lease. */
+  #checkLease<T>(runId: string, workerId: string, work: () => T): T {
+    const owner = this.#sql('SELECT lease_owner FROM runs WHERE id = ?').get(runId) as { lease_owner: string | null } | undefined;
+    if (owner?.lease_owner !== workerId) throw new ExecutionInterrupt('abandon');
+    return work();
   }
 }
 

@@ -93,14 +93,19 @@ export class LocalWorker implements DriverWorker {
 
   #execute(run: ClaimedRun): void {
     const abort = new AbortController();
+    // The lease as this worker last wrote it (claimed just now): a host that finds it passed (the
+    // process stalled) asks the database before it starts a step.
+    const lease = { expiresAt: Date.now() + this.#options.leaseMs };
     const heartbeat = setInterval(() => {
       try {
-        if (!this.#store.renewLease(run.id, this.id, Date.now(), this.#options.leaseMs)) abort.abort();
+        const now = Date.now();
+        if (this.#store.renewLease(run.id, this.id, now, this.#options.leaseMs)) lease.expiresAt = now + this.#options.leaseMs;
+        else abort.abort();
       } catch (error) {
         this.#options.onError?.(error);
       }
     }, Math.max(10, Math.floor(this.#options.leaseMs / 3)));
-    const done = this.#runOnce(run, abort.signal)
+    const done = this.#runOnce(run, abort.signal, lease)
       .catch((error) => this.#options.onError?.(error))
       .finally(() => {
         clearInterval(heartbeat);
@@ -110,13 +115,13 @@ export class LocalWorker implements DriverWorker {
     this.#active.set(run.id, { abort, done });
   }
 
-  async #runOnce(run: ClaimedRun, signal: AbortSignal): Promise<void> {
+  async #runOnce(run: ClaimedRun, signal: AbortSignal, lease: { expiresAt: number }): Promise<void> {
     const agent = this.#executor.agents.get(run.agent)!;
-    const host = new LocalHost(run, { store: this.#store, executor: this.#executor, workerId: this.id, signal });
+    const host = new LocalHost(run, { store: this.#store, executor: this.#executor, workerId: this.id, signal, lease });
     try {
       const outcome = await executeAgent(agent, run.input, host, run.options);
       await host.settle();
-      this.#store.finish(run.id, this.id, outcome, Date.now());
+      await this.#store.finish(run.id, this.id, outcome, Date.now());
     } catch (error) {
       await host.settle();
       if (!ExecutionInterrupt.isInstance(error)) throw error;

@@ -1,6 +1,8 @@
 import * as restate from '@restatedev/restate-sdk';
 import {
+  AttemptGate,
   admitAttempt,
+  attemptAfter,
   decideAttempt,
   digest,
   effectContext,
@@ -9,6 +11,7 @@ import {
   type EffectCall,
   type EffectResult,
   type ExecutionInterrupt,
+  type Gate,
   type MigrationRecord,
   type OpenWait,
   type PendingSignal,
@@ -16,7 +19,6 @@ import {
   type StepCall,
   type EffectRunner,
 } from '@ratchet/core';
-import { AttemptGate, attemptAfter, type Gate } from './attempt-gate.ts';
 import { CommandAwaiter } from './command-awaiter.ts';
 import { failureFacts, fromRestateFailure, toRestateError } from './errors.ts';
 import type { StepRecord } from './journal.ts';
@@ -116,10 +118,10 @@ export class RestateHost implements DurableHost {
       record = await this.#awaiter.wait(this.#ctx.run<StepRecord>(call.stepId, () => this.#attempt(call, gate)));
     } catch (error) {
       const facts = error instanceof restate.TerminalError ? failureFacts(error.metadata) : undefined;
-      if (facts) this.#gate.settled(gate, facts.execution);
+      if (facts) this.#gate.settled(facts.execution, gate);
       throw fromRestateFailure(error);
     }
-    this.#gate.settled(gate, record.execution);
+    this.#gate.settled(record.execution, gate);
     if (record.migration) throw this.#stopFor(record.migration, call);
     return { output: record.output, compensable: record.compensable ?? false };
   }
@@ -146,7 +148,7 @@ export class RestateHost implements DurableHost {
       const output: SignalOutcome = { received: true, payload: carried.payload };
       const gate = this.#gate.issue();
       const record = await this.#awaiter.wait(this.#head(call, input, output));
-      this.#gate.settled(gate, record.execution);
+      this.#gate.settled(record.execution, gate);
       return record.output as SignalOutcome;
     }
     const seq = this.#takeSignal(call.signal);
@@ -184,7 +186,7 @@ export class RestateHost implements DurableHost {
         return { input: null, output: now, startedAt: now, execution: this.execution };
       }),
     );
-    this.#gate.settled(gate, record.execution);
+    this.#gate.settled(record.execution, gate);
     if (record.migration) throw this.#stopFor(record.migration, call);
     return record.output as number;
   }
@@ -282,7 +284,7 @@ export class RestateHost implements DurableHost {
     this.#gate.waited();
     if (!this.#wakeMarkers) return;
     const gate = this.#gate.issue();
-    this.#gate.settled(gate, await this.#awaiter.wait(this.#ctx.run<number>(wakeMarkerName, () => this.execution)));
+    this.#gate.settled(await this.#awaiter.wait(this.#ctx.run<number>(wakeMarkerName, () => this.execution)), gate);
   }
 
   /**
