@@ -23,4 +23,8 @@ describe('declarations', () => {
     assert.equal(digest({ a: 1, b: [1, { c: 2, d: 3 }] }), digest({ b: [1, { d: 3, c: 2 }], a: 1 }));
     assert.notEqual(digest({ a: 1 }), digest({ a: 2 }));
   });
+
+  it('digest a `__proto__` key, which JSON.parse makes an own key, like any other (found by a property test)', () => {
+    assert.notEqual(digest(JSON.parse('{"a": {"__proto__": {"x": 1}}}')), digest({ a: {} }));
+  });
 });

@@ -65,6 +65,14 @@ describe('portable journal', () => {
     refused(text, 'tampered', /digest does not match/);
   });
 
+  it('keeps and covers an output\'s `__proto__` key, which JSON.parse makes an own key', () => {
+    const output = JSON.parse('{"__proto__": {"id": "r1"}}') as unknown;
+    const journal = buildPortableJournal({ ...run, status: 'running' }, start, [{ ...entries[2]!, position: 0, output }]);
+    const text = formatPortableJournal(journal);
+    assert.deepEqual(parsePortableJournal(text).entries[0]!.output, output);
+    refused(text.replace('"r1"', '"r2"'), 'tampered', /digest does not match/);
+  });
+
   it('refuses a cut document: text cut mid-way, or entries dropped', () => {
     const text = formatPortableJournal(document());
     refused(text.slice(0, text.length / 2), 'truncated', /ends before the document does/);

@@ -12,9 +12,9 @@ export function digest(value: unknown): string {
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, item: unknown) => {
     if (item && typeof item === 'object' && !Array.isArray(item)) {
-      const sorted: Record<string, unknown> = {};
-      for (const key of Object.keys(item).sort()) sorted[key] = (item as Record<string, unknown>)[key];
-      return sorted;
+      // fromEntries defines each key, so a `__proto__` key (JSON.parse makes it an own key) is kept;
+      // assigning it would set the prototype instead and drop it from the digest.
+      return Object.fromEntries(Object.keys(item).sort().map((key) => [key, (item as Record<string, unknown>)[key]]));
     }
     return item;
   }) ?? 'null';
