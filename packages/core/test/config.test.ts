@@ -50,4 +50,17 @@ describe('config', () => {
     assert.equal(driver.specificationVersion, 'ratchet.driver.v1');
     await assert.rejects(loadConfig(join(dir, 'missing.ts')), /No config file at/);
   });
+
+  it('refuses a file that does not load or exports no config with a ConfigError naming the file and the line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ratchet-config-'));
+    const file = (name: string, text: string) => {
+      writeFileSync(join(dir, name), text);
+      return join(dir, name);
+    };
+    const refused = (path: string, message: RegExp) => assert.rejects(loadConfig(path), (error: unknown) => error instanceof ConfigError && message.test(error.message));
+    // The syntax error's own words are Node's (its TypeScript stripper), so only the start is pinned.
+    await refused(file('cut.ts', "export default {\n  driver: 'local',\n"), /^\/.+\/cut\.ts could not be loaded: SyntaxError at line 2: /);
+    await refused(file('throws.ts', "const env: Record<string, string> = {};\nexport default { driver: env.name.trim() };\n"), /^\/.+\/throws\.ts could not be loaded: TypeError at line 2: Cannot read properties of undefined \(reading 'trim'\)$/);
+    await refused(file('named.ts', "export const config = { driver: 'local' };\n"), /^\/.+\/named\.ts has no default export: export default defineConfig\(\{ driver: 'local' \}\)$/);
+  });
 });

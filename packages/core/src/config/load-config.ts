@@ -17,12 +17,33 @@ export function parseConfig(value: unknown, source = 'config'): RatchetConfig {
   throw new ConfigError(`${source}: ${path || 'config'}: ${issue.message}`, { path });
 }
 
-/** Loads and checks `ratchet.config.ts` (or the file given). */
+/**
+ * Loads and checks `ratchet.config.ts` (or the file given). Every way the file can be wrong (a
+ * syntax error, an error thrown as it runs, no default export, a bad value) is a `ConfigError`
+ * naming the file.
+ */
 export async function loadConfig(file = 'ratchet.config.ts'): Promise<RatchetConfig> {
   const path = resolve(file);
   if (!existsSync(path)) throw new ConfigError(`No config file at ${path}`, { path });
-  const module = (await import(pathToFileURL(path).href)) as { default?: RatchetConfig };
+  let module: { default?: unknown };
+  try {
+    module = (await import(pathToFileURL(path).href)) as { default?: unknown };
+  } catch (error) {
+    throw new ConfigError(`${file} could not be loaded: ${describeLoadFailure(error, path)}`, { path });
+  }
+  if (module.default === undefined) {
+    throw new ConfigError(`${file} has no default export: export default defineConfig({ driver: 'local' })`, { path });
+  }
   return parseConfig(module.default, file);
+}
+
+/** The error with the line it names in the file, if any: a syntax error's stack starts `path:line`, a thrown error's frames hold `path:line:column`. */
+function describeLoadFailure(error: unknown, path: string): string {
+  if (!(error instanceof Error)) return `it threw ${String(error)}`;
+  const stack = error.stack ?? '';
+  const at = stack.indexOf(`${path}:`);
+  const line = at === -1 ? undefined : /^\d+/.exec(stack.slice(at + path.length + 1))?.[0];
+  return `${error.name}${line === undefined ? '' : ` at line ${line}`}: ${error.message}`;
 }
 
 /** Imports the configured driver's package and creates the driver with its options. */
