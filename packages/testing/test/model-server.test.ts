@@ -291,6 +291,17 @@ describe('model server: faults raise the SDKs’ real error classes', () => {
     assert.ok(!(error instanceof OpenAI.APIConnectionTimeoutError));
   });
 
+  it('raw: writes the body exactly as given, with its status and content type; hangUp drops the connection after it', async () => {
+    const page = '<html><body>502 Bad Gateway</body></html>';
+    server.script({ raw: page, status: 502, contentType: 'text/html' }, { raw: '{"id": "chatcmpl-1", "cho' }, { raw: '{"id": "msg_1", ', hangUp: true });
+    const gateway = await fetch(`${server.openaiBaseURL}/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }) });
+    assert.deepEqual([gateway.status, gateway.headers.get('content-type'), await gateway.text()], [502, 'text/html', page]);
+    assert.ok((await failure(ask('hi'))) instanceof SyntaxError, 'the SDK parses the cut JSON');
+    // The headers arrived, so the SDK returned; reading the body then fails as the socket closes.
+    assert.match(String((await failure(askClaude('hi'))).cause), /other side closed/);
+    assert.deepEqual(server.requests.map((request) => request.status), [502, 200, 200]);
+  });
+
   it('close() does not wait for a stalled request', async () => {
     const own = await startModelServer();
     own.script({ fault: 'stall' });

@@ -3,6 +3,7 @@ export type { ModelServer, ModelServerEvent, ModelServerOptions } from './model-
 export type {
   Fault,
   ModelApi,
+  RawReply,
   RecordedRequest,
   RequestMatch,
   ScriptedResponse,

@@ -122,6 +122,19 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
       return;
     }
 
+    if (scripted && 'raw' in scripted) {
+      record.status = scripted.status ?? 200;
+      res.writeHead(record.status, { 'content-type': scripted.contentType ?? 'application/json' });
+      if (scripted.hangUp) {
+        // Flushed before the socket goes, so the client has read part of an answer when it ends.
+        res.write(scripted.raw, () => res.destroy());
+        return;
+      }
+      res.once('finish', () => emit('response', record));
+      res.end(scripted.raw);
+      return;
+    }
+
     res.once('finish', () => emit('response', record));
     const context: FaultContext = { n: record.n, request: facts, maskedKey: maskKey(apiKey) };
     let answer: Answer;

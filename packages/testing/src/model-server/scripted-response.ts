@@ -73,8 +73,23 @@ export type Fault = ScriptOptions &
     | { fault: 'content-policy'; message?: string }
   );
 
-/** One scripted answer: text, tool calls, or a fault. */
-export type ScriptedResponse = TextReply | ToolCallReply | Fault;
+/**
+ * An answer written exactly as given, in whichever API the request came: for what a broken upstream
+ * or a proxy sends instead of the API's own answer (an HTML error page, cut JSON, an event stream
+ * cut mid-event or full of garbage). Nothing of the request is echoed.
+ */
+export interface RawReply extends ScriptOptions {
+  raw: string;
+  /** Default 200. */
+  status?: number;
+  /** Default `application/json`; `text/event-stream` for a stream. */
+  contentType?: string;
+  /** Drop the connection after the body instead of ending the response, as a server dying mid-answer. */
+  hangUp?: boolean;
+}
+
+/** One scripted answer: text, tool calls, a fault, or raw bytes. */
+export type ScriptedResponse = TextReply | ToolCallReply | Fault | RawReply;
 
 /** A request as the server saw it. The API key is never kept: only whether one was sent. */
 export interface RecordedRequest {
