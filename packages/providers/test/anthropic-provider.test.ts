@@ -214,6 +214,24 @@ describe('anthropic provider: failures are classified ProviderErrors', () => {
     assert.equal(error.errorClass, 'timeout');
   });
 
+  it('an answer that is not a Messages answer is an unknown failure naming the first wrong field, streamed or not', async () => {
+    server.script(
+      { raw: '"ok"' },
+      { raw: '{"model": "m", "content": [{"type": "text"}], "usage": {"output_tokens": 1}}' },
+      { raw: 'event: message_start\ndata: {"type": "message_start", "message": null}\n\n', contentType: 'text/event-stream' },
+      { raw: 'event: message_start\ndata: {"type": "message_st\n\n', contentType: 'text/event-stream' },
+    );
+    const messages = [];
+    for (const options of [{}, {}, { onToken: () => {} }, { onToken: () => {} }]) messages.push((await failure(provider().doComplete(ask('hi'), options))).message);
+    assert.deepEqual(messages.slice(0, 3), [
+      'anthropic:claude-test failed (unknown): the answer is not a Messages answer: (root): Invalid input: expected object, received string',
+      'anthropic:claude-test failed (unknown): the answer is not a Messages answer: content.0.text: Invalid input: expected string, received undefined',
+      'anthropic:claude-test failed (unknown): the answer is not a Messages stream event: message: Invalid input: expected object, received null',
+    ]);
+    // JSON.parse's own words follow, which are V8's.
+    assert.match(messages[3]!, /^anthropic:claude-test failed \(unknown\): the answer is not JSON \(Unterminated string/);
+  });
+
   it('a request the SDK refuses to send is a bad request', async () => {
     // The SDK caps some models' non-streaming max_tokens lower than the ten-minute rule (8,192 here).
     const error = await failure(provider().doComplete({ ...ask('hi', 'claude-opus-4@20250514'), maxOutputTokens: 10_000 }, {}));

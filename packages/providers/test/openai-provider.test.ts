@@ -196,6 +196,24 @@ describe('openai provider: failures are classified ProviderErrors', () => {
     assert.match(error.message, /unreachable: Connection error\..*ECONNREFUSED/);
   });
 
+  it('an answer that is not a Chat Completion is an unknown failure naming the first wrong field, streamed or not', async () => {
+    server.script(
+      { raw: '<html><body>Welcome to the gateway</body></html>', contentType: 'text/html' },
+      { raw: '{"model": "m", "choices": [], "usage": {"prompt_tokens": "7"}}' },
+      { raw: '{"model": "m", "choices": [' },
+      { raw: 'data: {"model": "m", "choices": [{"delta": {"tool_calls": [{"index": -1}]}}]}\n\n', contentType: 'text/event-stream' },
+    );
+    const messages = [];
+    for (const options of [{}, {}, {}, { onToken: () => {} }]) messages.push((await failure(provider().doComplete(ask('hi'), options))).message);
+    assert.deepEqual([messages[0], messages[1], messages[3]], [
+      'openai:gpt-test failed (unknown): the answer is not a Chat Completion: (root): Invalid input: expected object, received string',
+      'openai:gpt-test failed (unknown): the answer is not a Chat Completion: usage.prompt_tokens: Invalid input: expected number, received string',
+      'openai:gpt-test failed (unknown): the answer is not a Chat Completion chunk: choices.0.delta.tool_calls.0.index: Too small: expected number to be >=0',
+    ]);
+    // JSON.parse's own words follow, which are V8's.
+    assert.match(messages[2]!, /^openai:gpt-test failed \(unknown\): the answer is not JSON \(/);
+  });
+
   it('an abort by the caller is a timeout, before the answer and mid-stream', async () => {
     server.script({ text: 'late', delayMs: 5_000 });
     const early = new AbortController();

@@ -1,7 +1,8 @@
 import type { ModelProvider } from '@ratchet/core';
 import Anthropic from '@anthropic-ai/sdk';
-import { refusalAsFailure, type CallContext } from '../provider-failure.ts';
+import { checkedAnswer, refusalAsFailure, type CallContext } from '../provider-failure.ts';
 import { resolveApiKey } from '../resolve-api-key.ts';
+import { messageShape } from './anthropic-answer-shape.ts';
 import { collectAnthropicStream } from './collect-anthropic-stream.ts';
 import { estimateAnthropicTokens } from './estimate-anthropic-tokens.ts';
 import { fromAnthropicMessage } from './from-anthropic-message.ts';
@@ -61,7 +62,8 @@ export function anthropic(options: AnthropicProviderOptions = {}): ModelProvider
           const stream = await client.messages.create({ ...body, stream: true }, requestOptions);
           return refusalAsFailure(await collectAnthropicStream(stream, context, callOptions.onToken ?? (() => {}), callOptions.signal), context);
         }
-        return refusalAsFailure(fromAnthropicMessage(await client.messages.create(body, requestOptions), id), context);
+        const message = checkedAnswer(await client.messages.create(body, requestOptions), messageShape, 'a Messages answer', context);
+        return refusalAsFailure(fromAnthropicMessage(message, id), context);
       } catch (error) {
         throw mapAnthropicError(error, context);
       }

@@ -1,7 +1,8 @@
 import type { Completion } from '@ratchet/core';
 import { APIUserAbortError } from '@anthropic-ai/sdk';
 import type Anthropic from '@anthropic-ai/sdk';
-import { incompleteStream, type CallContext } from '../provider-failure.ts';
+import { checkedAnswer, incompleteStream, type CallContext } from '../provider-failure.ts';
+import { messageStreamEventShape } from './anthropic-answer-shape.ts';
 import { anthropicInputTokens, mapAnthropicStopReason } from './from-anthropic-message.ts';
 
 /**
@@ -22,7 +23,8 @@ export async function collectAnthropicStream(
   let outputTokens = 0;
   let stopped = false;
   const toolCalls = new Map<number, { id: string; name: string; arguments: string; startInput: unknown }>();
-  for await (const event of stream) {
+  for await (const received of stream) {
+    const event = checkedAnswer(received, messageStreamEventShape, 'a Messages stream event', context);
     switch (event.type) {
       case 'message_start':
         model = event.message.model;

@@ -6,7 +6,7 @@ import {
   APIError,
   APIUserAbortError,
 } from '@anthropic-ai/sdk';
-import { describeCauses, providerFailure, type CallContext } from '../provider-failure.ts';
+import { describeCauses, providerFailure, unreadableAnswer, type CallContext } from '../provider-failure.ts';
 
 /**
  * The one place an Anthropic SDK failure becomes a classified `ProviderError`. It decides from the
@@ -30,7 +30,7 @@ export function mapAnthropicError(error: unknown, context: CallContext): Provide
   }
   // The SDK refused the request before sending it (for example a non-streaming call it deems too long).
   if (error instanceof AnthropicError) return providerFailure('bad-request', error.message, context);
-  return providerFailure('unknown', error instanceof Error ? error.message : String(error), context);
+  return unreadableAnswer(error, context);
 }
 
 function classifyStatus(status: number, promptTooLong: boolean): ProviderErrorClass {

@@ -1,7 +1,8 @@
 import type { Completion, ToolCall } from '@ratchet/core';
 import { APIUserAbortError } from 'openai';
 import type OpenAI from 'openai';
-import { incompleteStream, type CallContext } from '../provider-failure.ts';
+import { checkedAnswer, incompleteStream, type CallContext } from '../provider-failure.ts';
+import { chatCompletionChunkShape } from './openai-answer-shape.ts';
 import { fromOpenAIUsage, mapOpenAIFinishReason } from './from-openai-completion.ts';
 
 /**
@@ -20,7 +21,8 @@ export async function collectOpenAIStream(
   let finishReason: string | null = null;
   let usage: OpenAI.CompletionUsage | null | undefined;
   const toolCalls: ToolCall[] = [];
-  for await (const chunk of stream) {
+  for await (const received of stream) {
+    const chunk = checkedAnswer(received, chatCompletionChunkShape, 'a Chat Completion chunk', context);
     model ||= chunk.model;
     usage = chunk.usage ?? usage;
     const choice = chunk.choices[0];

@@ -6,7 +6,7 @@ import {
   APIUserAbortError,
   OpenAIError,
 } from 'openai';
-import { describeCauses, providerFailure, type CallContext } from '../provider-failure.ts';
+import { describeCauses, providerFailure, unreadableAnswer, type CallContext } from '../provider-failure.ts';
 
 /**
  * The one place an OpenAI SDK failure becomes a classified `ProviderError`. It decides from the
@@ -26,7 +26,7 @@ export function mapOpenAIError(error: unknown, context: CallContext): ProviderEr
   }
   // The SDK refused the request before sending it (bad options): retrying cannot help.
   if (error instanceof OpenAIError) return providerFailure('bad-request', error.message, context);
-  return providerFailure('unknown', error instanceof Error ? error.message : String(error), context);
+  return unreadableAnswer(error, context);
 }
 
 function classifyStatus(status: number, code: string | null | undefined): ProviderErrorClass {

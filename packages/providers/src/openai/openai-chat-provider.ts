@@ -1,7 +1,8 @@
 import type { ModelProvider } from '@ratchet/core';
 import { estimatePromptTokens } from '@ratchet/core/worker';
 import type OpenAI from 'openai';
-import { refusalAsFailure, type CallContext } from '../provider-failure.ts';
+import { checkedAnswer, refusalAsFailure, type CallContext } from '../provider-failure.ts';
+import { chatCompletionShape } from './openai-answer-shape.ts';
 import { collectOpenAIStream } from './collect-openai-stream.ts';
 import { fromOpenAICompletion } from './from-openai-completion.ts';
 import { mapOpenAIError } from './map-openai-error.ts';
@@ -40,7 +41,8 @@ export function openaiChatProvider({ id, client, maxTokensField, secrets }: Open
           );
           return refusalAsFailure(await collectOpenAIStream(stream, context, options.onToken, options.signal), context);
         }
-        return refusalAsFailure(fromOpenAICompletion(await client.chat.completions.create(body, requestOptions), id), context);
+        const completion = checkedAnswer(await client.chat.completions.create(body, requestOptions), chatCompletionShape, 'a Chat Completion', context);
+        return refusalAsFailure(fromOpenAICompletion(completion, id), context);
       } catch (error) {
         throw mapOpenAIError(error, context);
       }
