@@ -4,6 +4,7 @@ import {
   crashedAttemptsError,
   deserializeError,
   EngineFailureError,
+  EngineStartError,
   NonDeterminismError,
   ratchetErrorKinds,
   ProviderError,
@@ -76,5 +77,19 @@ describe('errors', () => {
     assert.ok(back instanceof EngineFailureError);
     assert.deepEqual([back.engine, back.how, back.retryable], ['Temporal', 'cancelled', false]);
     assert.equal(new EngineFailureError({ engine: 'Restate', how: 'paused', message: 'paused' }).retryable, true);
+  });
+
+  it('an engine server that did not come up names the engine, the address, how, and the last 30 lines of its log', () => {
+    const log = `${Array.from({ length: 40 }, (_, line) => `line ${line + 1}`).join('\n')}\n\n`;
+    const exited = new EngineStartError({ engine: 'Temporal dev server', address: '127.0.0.1:7233', log, exit: { code: 1, signal: null } });
+    assert.equal(exited.message, `Temporal dev server at 127.0.0.1:7233 exited during startup (code 1); its log ends:\n${log.trimEnd().split('\n').slice(10).join('\n')}`);
+    assert.deepEqual([exited.kind, exited.retryable, exited.logTail.split('\n').length], ['engine-start', false, 30]);
+    const killed = new EngineStartError({ engine: 'Restate', address: 'http://127.0.0.1:9070', log: '', exit: { code: null, signal: 'SIGKILL' } });
+    assert.equal(killed.message, 'Restate at http://127.0.0.1:9070 exited during startup (signal SIGKILL); its log is empty');
+    const slow = new EngineStartError({ engine: 'Inngest', address: 'http://127.0.0.1:8288', log: 'starting', timeoutMs: 60_000, reason: 'ECONNREFUSED' });
+    assert.equal(slow.message, 'Inngest at http://127.0.0.1:8288 did not become ready within 60 s (ECONNREFUSED); its log ends:\nstarting');
+    const back = deserializeError(JSON.parse(JSON.stringify(serializeError(exited))));
+    assert.ok(back instanceof EngineStartError);
+    assert.deepEqual([back.message, back.engine, back.address, back.logTail], [exited.message, exited.engine, exited.address, exited.logTail]);
   });
 });

@@ -59,6 +59,59 @@ export async function engineFetch(
   return response;
 }
 
+/** How many lines of an engine server's log an `EngineStartError` carries: enough to hold why it failed. */
+const logTailLines = 30;
+
+/** Why a server did not come up: it exited during startup, or it was still starting at the deadline. */
+export type EngineStartFailure =
+  | { exit: { code: number | null; signal: string | null } }
+  | {
+      timeoutMs: number;
+      /** What the last readiness check saw. */
+      reason?: string;
+    };
+
+/**
+ * An engine's server, started for tests or development by a driver's server helper
+ * (`startRestateServer`, `startTemporalServer`, `startInngestServer`), did not come up: it exited
+ * during startup, or did not answer at its address in time. The message names the engine and the
+ * address, and ends with the tail of the server's log, which says why (a port already in use, a bad
+ * configuration value). A binary that is not installed is a `ConfigError` instead.
+ *
+ * @example
+ * // Temporal dev server at 127.0.0.1:7233 exited during startup (code 1); its log ends:
+ * // Error: can't set frontend port 7233: listen tcp 127.0.0.1:7233: bind: address already in use
+ */
+export class EngineStartError extends RatchetError {
+  readonly engine: string;
+  /** Where the server was to answer: an origin (`http://127.0.0.1:9070`) or `host:port`. */
+  readonly address: string;
+  /** The last lines of the server's log. */
+  readonly logTail: string;
+
+  /** `log` is the server's output so far; its last lines are kept. */
+  constructor(details: { engine: string; address: string; log: string } & EngineStartFailure) {
+    const { engine, address } = details;
+    const logTail = details.log.trimEnd().split('\n').slice(-logTailLines).join('\n');
+    const how =
+      'exit' in details
+        ? `exited during startup (${details.exit.code === null ? `signal ${details.exit.signal}` : `code ${details.exit.code}`})`
+        : `did not become ready within ${details.timeoutMs / 1000} s${details.reason ? ` (${details.reason})` : ''}`;
+    super('engine-start', `${engine} at ${address} ${how}; ${logTail ? `its log ends:\n${logTail}` : 'its log is empty'}`, {
+      data: {
+        engine,
+        address,
+        ...('exit' in details ? { exitCode: details.exit.code, signal: details.exit.signal } : { timeoutMs: details.timeoutMs }),
+        logTail,
+      },
+    });
+    this.name = 'EngineStartError';
+    this.engine = engine;
+    this.address = address;
+    this.logTail = logTail;
+  }
+}
+
 /** How an engine ended or parked a run by itself. */
 export type EngineFailureHow = 'terminated' | 'cancelled' | 'timed-out' | 'failed' | 'paused';
 
@@ -83,6 +136,12 @@ export class EngineFailureError extends RatchetError {
 
 const d = (s: SerializedError) => s.data ?? {};
 registerErrorKind('engine-failure', (s) => new EngineFailureError({ engine: String(d(s).engine ?? ''), how: d(s).how as EngineFailureHow, message: s.message }));
+registerErrorKind('engine-start', (s) =>
+  Object.assign(new EngineStartError({ engine: String(d(s).engine ?? ''), address: String(d(s).address ?? ''), log: String(d(s).logTail ?? ''), timeoutMs: Number(d(s).timeoutMs ?? 0) }), {
+    message: s.message,
+    data: d(s),
+  }),
+);
 registerErrorKind('engine-request', (s) =>
   Object.assign(
     new EngineRequestError({ engine: String(d(s).engine ?? ''), address: String(d(s).address ?? ''), operation: String(d(s).operation ?? ''), ...(typeof d(s).status === 'number' ? { status: d(s).status as number } : {}) }),

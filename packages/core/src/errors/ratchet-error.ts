@@ -35,6 +35,7 @@ export const ratchetErrorKinds = [
   'step-count-exceeded',
   'engine-request',
   'engine-failure',
+  'engine-start',
   'signal-payload',
   'run-not-found',
   'run-conflict',
