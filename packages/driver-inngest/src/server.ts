@@ -5,13 +5,15 @@ import { createConnection } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import getPort from 'get-port';
-import { ConfigError } from '@ratchet/core';
+import { ConfigError, EngineStartError } from '@ratchet/core';
 
 export const inngestVersion = 'v1.43.0';
 
 export interface InngestServerOptions {
   /** The `inngest` binary; default: what `scripts/engines/install-inngest.sh` built (or RATCHET_INNGEST_BIN). */
   binary?: string;
+  /** The port of the API, the event endpoint and the UI; default a free one. */
+  port?: number;
   /** Data directory (Redis append-only file, SQLite); default a fresh temp dir, removed on stop. */
   dataDir?: string;
   /**
@@ -63,8 +65,9 @@ export async function startInngestServer(options: InngestServerOptions = {}): Pr
   mkdirSync(join(dataDir, 'sqlite'), { recursive: true });
   // get-port keeps a port it handed out from being handed out again in this process for a while.
   const ports: number[] = [];
-  for (let index = 0; index < 5; index++) ports.push(await getPort({ host: '127.0.0.1' }));
-  const [redisPort, port, gatewayPort, gatewayGrpcPort, executorGrpcPort] = ports as [number, number, number, number, number];
+  for (let index = 0; index < 4; index++) ports.push(await getPort({ host: '127.0.0.1' }));
+  const [redisPort, gatewayPort, gatewayGrpcPort, executorGrpcPort] = ports as [number, number, number, number];
+  const port = options.port ?? (await getPort({ host: '127.0.0.1' }));
   const signingHex = randomBytes(32).toString('hex');
   const eventKey = randomBytes(16).toString('hex');
   const children: ChildProcess[] = [];
@@ -93,7 +96,7 @@ export async function startInngestServer(options: InngestServerOptions = {}): Pr
       '--port', String(redisPort), '--bind', '127.0.0.1', '--dir', join(dataDir, 'redis'),
       '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--protected-mode', 'no',
     ]);
-    await waitUntil(() => redisAnswers(redisPort), redis, 'redis-server', output);
+    await waitUntil(() => redisAnswers(redisPort), redis, { engine: 'Redis (for Inngest)', address: `127.0.0.1:${redisPort}` }, output);
     const server = launch(binary, [
       'start', '--host', '127.0.0.1', '--port', String(port),
       '--redis-uri', `redis://127.0.0.1:${redisPort}`, '--sqlite-dir', join(dataDir, 'sqlite'),
@@ -103,7 +106,9 @@ export async function startInngestServer(options: InngestServerOptions = {}): Pr
       ...(options.retryIntervalSeconds === undefined ? [] : ['--retry-interval', String(options.retryIntervalSeconds)]),
       ...(options.tickMs === undefined ? [] : ['--tick', String(options.tickMs)]),
     ]);
-    await waitUntil(async () => (await fetch(`${baseUrl}/health`).catch(() => undefined))?.ok === true, server, 'inngest start', output);
+    // Bounded, so a port held by something that never answers HTTP cannot hang the start.
+    const healthy = async () => (await fetch(`${baseUrl}/health`, { signal: AbortSignal.timeout(5_000) }).catch(() => undefined))?.ok === true;
+    await waitUntil(healthy, server, { engine: 'Inngest', address: baseUrl }, output);
   };
   const restart = async () => {
     for (const child of children.splice(0).reverse()) await terminate(child, 'SIGKILL');
@@ -119,11 +124,13 @@ export async function startInngestServer(options: InngestServerOptions = {}): Pr
   }
 }
 
-async function waitUntil(ready: () => Promise<boolean>, child: ChildProcess, name: string, output: string[], timeoutMs = 60_000): Promise<void> {
+async function waitUntil(ready: () => Promise<boolean>, child: ChildProcess, where: { engine: string; address: string }, output: string[], timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await ready())) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${name} exited (${child.exitCode ?? child.signalCode}):\n${output.join('')}`);
-    if (Date.now() > deadline) throw new Error(`${name} was not ready within ${timeoutMs} ms:\n${output.join('')}`);
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new EngineStartError({ ...where, log: output.join(''), exit: { code: child.exitCode, signal: child.signalCode } });
+    }
+    if (Date.now() > deadline) throw new EngineStartError({ ...where, log: output.join(''), timeoutMs });
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }

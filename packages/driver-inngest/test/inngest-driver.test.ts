@@ -4,15 +4,9 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { ConfigError, RunDeadLetteredError, RunFailedError } from '@ratchet/core';
 import { spawnWorker, stopAll, type WorkerProcess } from '@ratchet/testing';
-import { inngestDriver, startInngestServer } from '../src/index.ts';
+import { inngestDriver } from '../src/index.ts';
 import { blobAgent, echoAgent, pairAgent } from './fixtures/agents.ts';
 import { createHarness, type Harness } from './harness.ts';
-
-describe('inngest server helper', () => {
-  it('says how to build the inngest binary when it is not there', async () => {
-    await assert.rejects(startInngestServer({ binary: '/nonexistent/inngest' }), (error: unknown) => error instanceof ConfigError && /No inngest binary at \/nonexistent\/inngest: run `bash scripts\/engines\/install-inngest\.sh`/.test(error.message));
-  });
-});
 
 describe('inngest driver on inngest start', () => {
   let h: Harness;

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync 
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import getPort from 'get-port';
-import { ConfigError } from '@ratchet/core';
+import { ConfigError, EngineStartError } from '@ratchet/core';
 
 /** The restate-server version `scripts/engines/install-restate.sh` installs. */
 export const restateServerVersion = process.env.RATCHET_RESTATE_VERSION ?? '1.7.12';
@@ -147,23 +147,30 @@ ${settings.extraConfig ?? ''}
 `;
 }
 
+const startTimeoutMs = 60_000;
+
 async function waitUntilReady(server: RestateServer, child: ChildProcess): Promise<void> {
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + startTimeoutMs;
+  const where = () => ({ engine: 'Restate', address: `${server.adminUrl} (admin) and ${server.ingressUrl} (ingress)`, log: readLog(server.baseDir) });
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`restate-server exited during startup:\n${tail(join(server.baseDir, 'server.log'))}`);
+      throw new EngineStartError({ ...where(), exit: { code: child.exitCode, signal: child.signalCode } });
     }
     // The health endpoints answer a moment before every partition has a leader; a query over all
     // of them succeeds only once they do.
     if ((await ok(`${server.adminUrl}/health`)) && (await ok(`${server.ingressUrl}/restate/health`)) && (await queryable(server.adminUrl))) return;
-    if (Date.now() > deadline) throw new Error(`restate-server did not become ready within 60 s:\n${tail(join(server.baseDir, 'server.log'))}`);
+    if (Date.now() > deadline) throw new EngineStartError({ ...where(), timeoutMs: startTimeoutMs });
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 
+// Each probe is bounded, so a port held by something that never answers cannot hang the start.
+const probeTimeoutMs = 5_000;
+
 async function queryable(adminUrl: string): Promise<boolean> {
   try {
     const response = await fetch(`${adminUrl}/query`, {
+      signal: AbortSignal.timeout(probeTimeoutMs),
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/json' },
       body: JSON.stringify({ query: 'SELECT id FROM sys_invocation LIMIT 1' }),
@@ -176,7 +183,7 @@ async function queryable(adminUrl: string): Promise<boolean> {
 
 async function ok(url: string): Promise<boolean> {
   try {
-    return (await fetch(url)).ok;
+    return (await fetch(url, { signal: AbortSignal.timeout(probeTimeoutMs) })).ok;
   } catch {
     return false;
   }
@@ -190,11 +197,11 @@ async function terminate(child: ChildProcess, exited: Promise<void>): Promise<vo
   clearTimeout(timer);
 }
 
-function tail(path: string): string {
+function readLog(baseDir: string): string {
   try {
-    return readFileSync(path, 'utf8').split('\n').slice(-30).join('\n');
+    return readFileSync(join(baseDir, 'server.log'), 'utf8');
   } catch {
-    return '(no log)';
+    return '';
   }
 }
 

@@ -25,10 +25,6 @@ describe('restate driver options', () => {
     assert.equal((await createDriverFromConfig({ driver: 'restate', restate: {} })).capabilities.maxPayloadBytes, 32 * 1024 * 1024);
   });
 
-  it('says how to install restate-server when it is not there', async () => {
-    await assert.rejects(startRestateServer({ binary: '/nonexistent/restate-server' }), (error: unknown) => error instanceof ConfigError && /is not installed at \/nonexistent\/restate-server: run `bash scripts\/engines\/install-restate\.sh`/.test(error.message));
-  });
-
   it('refuses a worker concurrency bound, which Restate decides on the server, naming the driver', async () => {
     // Refused before anything connects: no server is needed to see it.
     await assert.rejects(createWorker(restateDriver({ endpointPort: 1 }), { agents: [] }, { concurrency: 4 }), (error: unknown) => {

@@ -4,7 +4,7 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import getPort from 'get-port';
-import { ConfigError } from '@ratchet/core';
+import { ConfigError, EngineStartError } from '@ratchet/core';
 
 /** The CLI version `scripts/engines/install-temporal.sh` installs (it embeds server 1.32.0). */
 export const temporalCliVersion = '1.9.1';
@@ -94,7 +94,7 @@ async function waitUntilServing(address: string, child: ChildProcess, timeoutMs:
   let lastError: unknown;
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`temporal server start-dev exited (${child.exitCode ?? child.signalCode}) before serving: ${stderr()}`);
+      throw new EngineStartError({ engine: 'Temporal dev server', address, log: stderr(), exit: { code: child.exitCode, signal: child.signalCode } });
     }
     try {
       const connection = await Connection.connect({ address, connectTimeout: 1_000 });
@@ -110,5 +110,5 @@ async function waitUntilServing(address: string, child: ChildProcess, timeoutMs:
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
-  throw new Error(`Temporal dev server on ${address} did not answer within ${timeoutMs} ms: ${String(lastError)}\n${stderr()}`);
+  throw new EngineStartError({ engine: 'Temporal dev server', address, log: stderr(), timeoutMs, ...(lastError === undefined ? {} : { reason: String(lastError) }) });
 }
