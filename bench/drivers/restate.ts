@@ -30,7 +30,7 @@ export const restate: BenchDriver = {
       notes: [
         'Both sides: inactivity timeout 500 ms (server default 1 min), so a parked run is suspended when its worker stops; after a new worker starts, both ask the admin API to retry the run now (`resume`), so Restate\'s retry backoff is not in the recovery time.',
         'Ratchet\'s worker re-registers its deployment at every start (driver default `register: true`); the bare deployment registers once. A Ratchet signal reaches the run through its signal queue object.',
-        'Ratchet counts each execution in its ledger object (an ingress call, a second invocation) as it starts, and its signal queue is called once per execution; a step reckons its attempt from that count, and only the first step after a wait has its attempts counted there (one more call).',
+        'Ratchet journals an execution marker as a run\'s first command; each later execution is counted in its ledger object (an ingress call, a second invocation) and calls its signal queue once as it starts; a step reckons its attempt from that count, and a settled wait journals a wake marker. Ratchet\'s client looks for a run before it starts one (one SQL query per tick, shared by the starts of that tick).',
         'Bytes: everything Restate keeps under the run\'s key: journal entries (`sys_journal.raw_length`), state (Ratchet\'s ledger) and promises.',
       ],
       ratchet: await ratchetSide({

@@ -1,3 +1,4 @@
+import DataLoader from 'dataloader';
 import {
   ConfigError,
   EngineRequestError,
@@ -61,6 +62,9 @@ interface Failure {
  */
 const queueAnswerMs = 3_000;
 
+/** How long after its start a run this client started is waited for when it does not show yet. */
+const unseenForMs = 5_000;
+
 /** How many runs' workflow services a client remembers (see `#serviceOf`). */
 const rememberedServices = 10_000;
 
@@ -78,6 +82,10 @@ export class RestateClient implements DriverClient {
   readonly #names: ServiceNames;
   readonly #ledger: LedgerClient;
   readonly #services = new Map<string, string>();
+  /** Batches the lookups of one tick into one query; no cache, as a run's status moves. */
+  readonly #runs = new DataLoader<string, InvocationRow | undefined>((runIds) => this.#findRuns(runIds), { cache: false, maxBatchSize: 100 });
+  /** Runs this client started that the introspection tables may not show yet, until when to wait for them. */
+  readonly #unseen = new Map<string, number>();
 
   constructor(api: RestateApi, options: ResolvedRestateOptions) {
     this.#api = api;
@@ -115,9 +123,14 @@ export class RestateClient implements DriverClient {
       }
       throw error;
     }
-    const run = await this.#waitUntilVisible(request.runId);
-    if (answer.status === 'Accepted') return { created: true, agent: request.agent, inputDigest: request.inputDigest };
-    return { created: false, ...(await this.#runRequest(run)) }; // a concurrent start won
+    if (answer.status === 'Accepted') {
+      // Not waited for here: the introspection tables show a new run a moment later, and the first
+      // read of it waits then (see `#requireRun`), so a batch of starts costs one query each.
+      this.#rememberService(request.runId, service);
+      this.#markUnseen(request.runId);
+      return { created: true, agent: request.agent, inputDigest: request.inputDigest };
+    }
+    return { created: false, ...(await this.#runRequest(await this.#waitUntilVisible(request.runId))) }; // a concurrent start won
   }
 
   async readRunStart(runId: string): Promise<RunStart> {
@@ -225,7 +238,7 @@ export class RestateClient implements DriverClient {
     const base = {
       runId,
       agent: this.#names.agentOf(run.target_service_name)!,
-      executions: state.ledger.executions ?? 0,
+      executions: Math.max(state.ledger.executions ?? 0, journal.firstExecutionMarked ? 1 : 0),
       createdAt: Date.parse(run.created_at),
       updatedAt: Date.parse(run.modified_at),
       ...(journal.request?.seeded ? { seededSteps: journal.request.seeded.entries.length } : {}),
@@ -323,21 +336,42 @@ export class RestateClient implements DriverClient {
     return this.#api.query<JournalRow>(`SELECT ${journalColumns} FROM sys_journal WHERE id = ${sqlString(run.id)} ORDER BY index`);
   }
 
-  async #findRun(runId: string): Promise<InvocationRow | undefined> {
-    const rows = await this.#api.query<InvocationRow>(
-      `SELECT ${invocationColumns} FROM sys_invocation
-       WHERE target_service_key = ${sqlString(runId)} AND target_handler_name = 'run'
+  #findRun(runId: string): Promise<InvocationRow | undefined> {
+    return this.#runs.load(runId);
+  }
+
+  /**
+   * The runs' invocations, newest first per run id, in one query: every lookup of one tick (a batch
+   * of starts, `result` on many runs) shares it, as each scans the introspection table.
+   */
+  async #findRuns(runIds: readonly string[]): Promise<(InvocationRow | undefined)[]> {
+    const rows = await this.#api.query<InvocationRow & { target_service_key: string }>(
+      `SELECT ${invocationColumns}, target_service_key FROM sys_invocation
+       WHERE target_service_key IN (${runIds.map(sqlString).join(', ')}) AND target_handler_name = 'run'
        AND starts_with(target_service_name, ${sqlString(this.#options.servicePrefix)})
        ORDER BY created_at DESC`,
     );
-    return rows.find((row) => this.#names.agentOf(row.target_service_name) !== undefined);
+    return runIds.map((runId) => rows.find((row) => row.target_service_key === runId && this.#names.agentOf(row.target_service_name) !== undefined));
   }
 
   async #requireRun(runId: string): Promise<InvocationRow> {
-    const run = await this.#findRun(runId);
+    let run = await this.#findRun(runId);
+    const unseen = this.#unseen.get(runId);
+    if (unseen !== undefined) {
+      // Started by this client a moment ago: it shows soon.
+      if (!run && Date.now() < unseen) run = await this.#waitUntilVisible(runId);
+      this.#unseen.delete(runId);
+    }
     if (!run) throw new RunNotFoundError(runId);
     this.#rememberService(runId, run.target_service_name);
     return run;
+  }
+
+  #markUnseen(runId: string): void {
+    const now = Date.now();
+    // Bounded: runs never read again are dropped once their wait is over.
+    if (this.#unseen.size >= rememberedServices) for (const [id, until] of this.#unseen) if (until < now) this.#unseen.delete(id);
+    this.#unseen.set(runId, now + unseenForMs);
   }
 
   /** The workflow service of a run: it never changes, so a client asks once per run. */

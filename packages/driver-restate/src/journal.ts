@@ -1,6 +1,6 @@
 import { digest, withCompletionMetadata, type JournalEntry, type SerializedError, type SignalOutcome } from '@ratchet/core';
 import { failureFacts } from './errors.ts';
-import { migrationPromiseKey, parseStepId, wakeMarkerName, type MigrationRequest, type RunRequest } from './protocol.ts';
+import { executionMarkerName, migrationPromiseKey, parseStepId, wakeMarkerName, type MigrationRequest, type RunRequest } from './protocol.ts';
 
 /**
  * The value of the head `ctx.run` of each Ratchet position. Every position starts with one `ctx.run`
@@ -45,6 +45,8 @@ export interface ReadJournal {
   entries: JournalEntry[];
   /** The run is parked on a sleep or a signal (Restate may still show the invocation as running). */
   waiting: boolean;
+  /** The run's first execution journaled its marker (journal version 3): it counts though the ledger does not. */
+  firstExecutionMarked: boolean;
   /** The step id journaled at a Restate command index, with its Ratchet position. */
   stepAtCommand(commandIndex: number): { position: number; stepId: string } | undefined;
   /** The wake-up time Restate journaled for the sleep (or signal timeout) at a position. */
@@ -80,6 +82,7 @@ export function readJournal(rows: JournalRow[], options: { stopPosition?: number
   // The head whose wait commands follow: a wait issues them right after its head, nothing in between.
   let open: Head | undefined;
   let commandIndex = -1;
+  let firstExecutionMarked = false;
   for (const row of [...rows].sort((a, b) => a.index - b.index)) {
     const json = JSON.parse(row.entry_json) as { Command?: Record<string, Record<string, unknown>>; Notification?: { Completion?: Record<string, { completion_id: number; result?: Notification['result'] }> } };
     if (json.Notification?.Completion) {
@@ -110,6 +113,10 @@ export function readJournal(rows: JournalRow[], options: { stopPosition?: number
     const last = heads.at(-1);
     if (last) last.passed = true;
     open = undefined;
+    if (type === 'Run' && body.name === executionMarkerName) {
+      firstExecutionMarked = true;
+      continue;
+    }
     if (type === 'Run' && body.name === wakeMarkerName) {
       if (last) commandSteps.set(commandIndex, { position: last.position, stepId: last.stepId });
       continue;
@@ -132,6 +139,7 @@ export function readJournal(rows: JournalRow[], options: { stopPosition?: number
     request: request!,
     entries: options.stopPosition === undefined ? entries : prefixBefore(entries, options.stopPosition),
     waiting,
+    firstExecutionMarked,
     stepAtCommand: (index) => commandSteps.get(index),
     wakeUpAt: (position) => heads.find((head) => head.position === position)?.waits.find((wait) => wait.type === 'Sleep')?.wakeUpAt,
   };

@@ -47,8 +47,9 @@ export function ledgerObject(name: string) {
   return restate.object({
     name,
     handlers: {
-      beginExecution: async (ctx: restate.ObjectContext): Promise<ExecutionGrant> => {
-        const execution = ((await ctx.get<number>('executions')) ?? 0) + 1;
+      /** `uncounted`: executions before the first call here (a run's first, which its marker counts). */
+      beginExecution: async (ctx: restate.ObjectContext, request: { uncounted?: number } | null): Promise<ExecutionGrant> => {
+        const execution = ((await ctx.get<number>('executions')) ?? request?.uncounted ?? 0) + 1;
         ctx.set('executions', execution);
         const migration = await ctx.get<MigrationRequest>(migrationKey);
         return { execution, redrivenAt: (await ctx.get<number>(redrivenAtKey)) ?? 0, ...(migration ? { migration } : {}) };
@@ -94,8 +95,8 @@ export class LedgerClient {
     this.#name = name;
   }
 
-  beginExecution(runId: string): Promise<ExecutionGrant> {
-    return this.#call('beginExecution', runId, null);
+  beginExecution(runId: string, uncounted: number): Promise<ExecutionGrant> {
+    return this.#call('beginExecution', runId, { uncounted });
   }
 
   attemptState(runId: string, stepId: string): Promise<AttemptState> {

@@ -11,6 +11,10 @@ export interface WatchedRun {
 /** How often an execution that keeps running steps asks the ledger for a request. */
 export const askEveryMs = 1_000;
 
+/** How long, and how many, requests for runs with no execution here are kept (see `#early`). */
+const keepEarlyMs = 60_000;
+const keptEarly = 1_000;
+
 /**
  * The migration requests of the runs this worker is executing, so that a step learns of one without
  * a call before it runs. An execution starts with the ledger's answer; the workflow's `migrate`
@@ -22,10 +26,18 @@ export const askEveryMs = 1_000;
  */
 export class MigrationWatch {
   readonly #runs = new Map<string, Set<WatchedRun>>();
+  /**
+   * Requests noted for runs with no execution here yet: a run's first execution asks the ledger
+   * nothing, and the request may come in just before it starts. Kept a while, then dropped (the
+   * ledger has them for the executions after).
+   */
+  readonly #early = new Map<string, { migration: MigrationRequest; at: number }>();
 
   /** Watches a run for one execution; `release` it when the execution ends. */
   watch(runKey: string): WatchedRun {
-    const watched: WatchedRun = { migration: undefined, askedAt: performance.now(), asking: false };
+    const early = this.#early.get(runKey);
+    if (early && performance.now() - early.at > keepEarlyMs) this.#early.delete(runKey);
+    const watched: WatchedRun = { migration: this.#early.get(runKey)?.migration, askedAt: performance.now(), asking: false };
     const executions = this.#runs.get(runKey) ?? new Set();
     executions.add(watched);
     this.#runs.set(runKey, executions);
@@ -40,7 +52,13 @@ export class MigrationWatch {
 
   /** A request was accepted for the run: its executions here stop at their next step. */
   note(runKey: string, migration: MigrationRequest): void {
-    for (const watched of this.#runs.get(runKey) ?? []) watched.migration ??= migration;
+    const executions = this.#runs.get(runKey);
+    if (!executions) {
+      // Bounded: the oldest noted request goes first (Map keeps insertion order).
+      if (this.#early.size >= keptEarly) this.#early.delete(this.#early.keys().next().value!);
+      this.#early.set(runKey, { migration, at: performance.now() });
+    }
+    for (const watched of executions ?? []) watched.migration ??= migration;
   }
 
   /** Asks `ask` (the ledger) in the background when the last answer is older than `askEveryMs`. */

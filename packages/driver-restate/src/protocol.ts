@@ -69,15 +69,20 @@ export interface MigrationRequest {
 export type RunRequest = Omit<StartRunRequest, 'runId'> & {
   /**
    * How the run journals; absent in runs started before versions were recorded (1). 2: a sleep or
-   * signal wait journals a wake marker (`wakeMarkerName`) once it settles, which dates it for the
-   * steps after it (see attempt-gate.ts). A run keeps the version it started with, so its replays
+   * signal wait journals a wake marker (`wakeMarkerName`) once it settled, which dates it for the
+   * steps after it (see core's attempt-gate.ts). 3: also, the run's first command is the execution
+   * marker (`executionMarkerName`): the execution that journals it is the run's first, and counts
+   * itself without a call to the ledger. A run keeps the version it started with, so its replays
    * issue the commands its journal holds.
    */
   journalVersion?: number;
 };
 
 /** The journal version new runs start with (see `RunRequest.journalVersion`). */
-export const currentJournalVersion = 2;
+export const currentJournalVersion = 3;
+
+/** The name of the `ctx.run` that is the first command of a run of journal version 3 (see `RunRequest.journalVersion`). */
+export const executionMarkerName = 'ratchet.execution';
 
 /** The name of the `ctx.run` a settled wait journals in runs of journal version 2: its value is the execution. */
 export const wakeMarkerName = 'ratchet.woke';

@@ -11,10 +11,10 @@ import {
 } from '@ratchet/core';
 import type { ResolvedRestateOptions } from './options.ts';
 import { RestateHost } from './host.ts';
-import type { LedgerClient } from './ledger.ts';
+import type { ExecutionGrant, LedgerClient } from './ledger.ts';
 import type { MigrationWatch } from './migration-watch.ts';
 import { pauseOnJournalMismatch } from './pause-on-mismatch.ts';
-import { migrationPromiseKey, outcomeStateKey, signalPromiseKey, type MigrationRequest, type RunRequest, type SignalRequest, type StoredOutcome } from './protocol.ts';
+import { executionMarkerName, migrationPromiseKey, outcomeStateKey, signalPromiseKey, type MigrationRequest, type RunRequest, type SignalRequest, type StoredOutcome } from './protocol.ts';
 import { assertWithinLimit } from './payload-limit.ts';
 import type { RestateApi } from './server-api.ts';
 import { flushQueue } from './signals.ts';
@@ -55,6 +55,15 @@ export function agentWorkflow(
   const inactivityTimeout = ms(options.inactivityTimeout, 'inactivityTimeout');
   const abortTimeout = ms(options.abortTimeout, 'abortTimeout');
   const runKey = (runId: string) => `${serviceName}/${runId}`;
+  /**
+   * A later execution is counted in the ledger (a run's first, of journal version 3, by its marker).
+   * A migration request queued while no worker was up takes effect before it runs a step: the queue
+   * hands it to the workflow's `migrate` handler before the flush returns.
+   */
+  const beginExecution = async (runId: string, uncounted: number): Promise<ExecutionGrant> => {
+    const [grant] = await Promise.all([deps.ledger.beginExecution(runId, uncounted), flushQueue(deps.api, deps.signalQueue, runId, flushTimeoutMs)]);
+    return grant;
+  };
   return restate.workflow({
     name: serviceName,
     description: `Ratchet agent "${agent.name}"`,
@@ -64,16 +73,13 @@ export function agentWorkflow(
         const watched = deps.migrations.watch(runKey(ctx.key));
         // However the attempt ends: returned, failed, suspended or cut off.
         ctx.request().attemptCompletedSignal.addEventListener('abort', () => deps.migrations.release(runKey(ctx.key), watched), { once: true });
-        // A migration request queued while no worker was up takes effect before this execution runs
-        // a step: the queue hands it to the workflow's `migrate` handler before the flush returns.
-        const [{ execution, redrivenAt, migration }] = await Promise.all([
-          deps.ledger.beginExecution(ctx.key),
-          flushQueue(deps.api, deps.signalQueue, ctx.key, flushTimeoutMs),
-        ]);
+        const journalVersion = request.journalVersion ?? 1;
+        const marked = journalVersion >= 3;
+        const { execution, redrivenAt, migration } = marked && (await isFirstExecution(ctx)) ? firstExecution : await beginExecution(ctx.key, marked ? 1 : 0);
         watched.migration ??= migration;
         const host = new RestateHost(
           ctx,
-          { runId: ctx.key, agent: agent.name, seed: request.seed, execution, redrivenAt, journalVersion: request.journalVersion ?? 1 },
+          { runId: ctx.key, agent: agent.name, seed: request.seed, execution, redrivenAt, journalVersion },
           {
             executor: deps.executor,
             ledger: deps.ledger,
@@ -149,4 +155,22 @@ function withinLimit(outcome: RunOutcome, limitBytes: number): RunOutcome {
   } catch (error) {
     return { status: 'failed', error: serializeError(error), compensations: [] };
   }
+}
+
+const firstExecution: ExecutionGrant = { execution: 1, redrivenAt: 0 };
+
+/**
+ * Whether this is the run's first execution: it journals the execution marker, the run's first
+ * command, whose closure runs only in the execution that journals it (later ones replay it). Steps
+ * start only once it is journaled, so an execution cut off before that attempted nothing, and the
+ * next is the first again. The first execution needs no ledger call and no queue flush: a migration
+ * request that comes in meanwhile reaches it through the `migrate` handler (see migration-watch.ts).
+ */
+async function isFirstExecution(ctx: restate.WorkflowContext): Promise<boolean> {
+  let first = false;
+  await ctx.run(executionMarkerName, () => {
+    first = true;
+    return 1;
+  });
+  return first;
 }
