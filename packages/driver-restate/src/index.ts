@@ -1,1 +1,2 @@
 export { restateDriver, createDriver, restateDriverOptionsSchema, type RestateDriverOptions } from './driver.ts';
+export { requestIdentityPublicKey } from './request-identity.ts';

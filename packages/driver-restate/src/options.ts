@@ -20,6 +20,14 @@ export const restateDriverOptionsSchema = z.strictObject({
   /** Register the endpoint with the admin API when a worker starts (`force`, so new code takes effect). */
   register: z.boolean().default(true),
   /**
+   * The request identity keys (`publickeyv1_…`) of the Restate servers whose requests the endpoint
+   * takes: set in production, so that nothing but your server can run a step by calling the
+   * endpoint. restate-server signs its requests with `request-identity-private-key-pem-file`;
+   * `requestIdentityPublicKey(pem)` gives its public key (the server also logs it at start). Without
+   * it, the endpoint answers anyone who reaches it (dev mode). Public keys: nothing secret here.
+   */
+  identityKeys: z.array(z.string().regex(/^publickeyv1_[1-9A-HJ-NP-Za-km-z]+$/, 'a Restate request identity public key, publickeyv1_…')).min(1).optional(),
+  /**
    * Largest journaled payload, in bytes. Must not exceed the server's `worker.invoker.message-size-limit`
    * (32 MiB by default); Ratchet refuses bigger payloads with `PayloadTooLargeError` before Restate sees them.
    */

@@ -15,6 +15,8 @@ export interface RestateServerOptions {
   messageSizeLimitBytes?: number;
   /** Extra TOML appended to the generated configuration. */
   extraConfig?: string;
+  /** An ed25519 private key (PKCS#8 PEM) the server signs its requests to endpoints with (`request-identity-private-key-pem-file`). */
+  requestIdentityPrivateKeyPem?: string;
 }
 
 export interface RestateServer {
@@ -50,7 +52,9 @@ export async function startRestateServer(options: RestateServerOptions = {}): Pr
   // get-port keeps a port it handed out from being handed out again in this process for a while.
   const [ingressPort, adminPort, nodePort] = [await freePort(), await freePort(), await freePort()];
   const config = join(baseDir, 'restate.toml');
-  writeFileSync(config, configuration({ baseDir, ingressPort: ingressPort!, adminPort: adminPort!, nodePort: nodePort!, ...options }));
+  const identityKeyFile = options.requestIdentityPrivateKeyPem === undefined ? undefined : join(baseDir, 'request-identity.pem');
+  if (identityKeyFile) writeFileSync(identityKeyFile, options.requestIdentityPrivateKeyPem!, { mode: 0o600 });
+  writeFileSync(config, configuration({ baseDir, ingressPort: ingressPort!, adminPort: adminPort!, nodePort: nodePort!, identityKeyFile, ...options }));
   let running = launch(binary, config, baseDir);
   const server: RestateServer = {
     ingressUrl: `http://127.0.0.1:${ingressPort}`,
@@ -108,8 +112,9 @@ export function restateBinary(): string {
   return join(cache, 'restate', restateServerVersion, 'restate-server');
 }
 
-function configuration(settings: RestateServerOptions & { baseDir: string; ingressPort: number; adminPort: number; nodePort: number }): string {
+function configuration(settings: RestateServerOptions & { baseDir: string; ingressPort: number; adminPort: number; nodePort: number; identityKeyFile: string | undefined }): string {
   const messageSizeLimit = settings.messageSizeLimitBytes === undefined ? '' : `message-size-limit = "${settings.messageSizeLimitBytes} B"`;
+  const identityKey = settings.identityKeyFile === undefined ? '' : `request-identity-private-key-pem-file = "${settings.identityKeyFile}"`;
   return `
 cluster-name = "ratchet-test"
 base-dir = "${settings.baseDir}"
@@ -142,6 +147,7 @@ on-max-attempts = "pause"
 
 [worker.invoker]
 ${messageSizeLimit}
+${identityKey}
 
 ${settings.extraConfig ?? ''}
 `;

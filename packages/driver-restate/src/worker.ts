@@ -45,7 +45,10 @@ export class RestateWorker implements DriverWorker {
         agentWorkflow(names.agent(agent.name), agent, { executor, ledger, migrations, api, signalQueue: names.signals, options, onError: reportError }),
       ),
     ];
-    this.#server = http2.createServer(restate.createEndpointHandler({ services, logger: errorsOnly }));
+    // With identityKeys the SDK answers a request without the server's signature 401, before any handler.
+    this.#server = http2.createServer(
+      restate.createEndpointHandler({ services, logger: errorsOnly, ...(options.identityKeys ? { identityKeys: options.identityKeys } : {}) }),
+    );
     this.#server.on('session', (session) => {
       this.#sessions.add(session);
       session.once('close', () => this.#sessions.delete(session));
