@@ -5,6 +5,8 @@ import type { ToolDeclaration } from './step.ts';
 import { assertName } from './names.ts';
 import { ConfigError } from '../errors/errors.ts';
 import { budgetLimitsSchema, type BudgetLimits } from '../llm/budget.ts';
+import type { RouteSpec } from '../llm/route.ts';
+import { parseModelId } from '../model/model-id.ts';
 
 /**
  * An agent: a name, input and output schemas, the tools it may use, and `run` — orchestration
@@ -32,6 +34,8 @@ export interface AgentDeclaration<I = any, O = any, In = I> {
   readonly retry?: RetryPolicyInput;
   /** Token and cost limits for each run of this agent. */
   readonly budget?: BudgetLimits;
+  /** The models it completes with, if declared (see `AgentOptions.models`). */
+  readonly models?: readonly (string | RouteSpec)[];
   run(ctx: AgentContext, input: I): Promise<O>;
 }
 
@@ -42,6 +46,12 @@ export interface AgentOptions<I, O, In> {
   tools?: readonly ToolDeclaration[];
   retry?: RetryPolicyInput;
   budget?: BudgetLimits;
+  /**
+   * The models (`provider:model` ids, or routes) the agent completes with. Optional, since a
+   * completion names its model when it is made; declared, they let `createWorker` refuse a worker
+   * that has no provider for one of them, instead of a run dead-lettering when it first asks.
+   */
+  models?: readonly (string | RouteSpec)[];
   run(ctx: AgentContext, input: I): Promise<O>;
 }
 
@@ -54,5 +64,6 @@ export function defineAgent<I, O, In = I>(options: AgentOptions<I, O, In>): Agen
     seen.add(tool.name);
   }
   const budget = options.budget === undefined ? undefined : budgetLimitsSchema.parse(options.budget);
+  for (const model of options.models ?? []) if (typeof model === 'string') parseModelId(model);
   return Object.freeze({ ...options, tools, ...(budget ? { budget } : {}) });
 }

@@ -1,12 +1,14 @@
 import { EffectExecutor, type WorkerRegistry } from './effect-executor.ts';
 import { CapabilityError, MissingImplementationError } from '../errors/errors.ts';
 import type { Driver, DriverWorker, DriverWorkerOptions } from '../driver/driver.ts';
+import { parseModelId } from '../model/model-id.ts';
 
 /**
  * Creates a worker that hosts the given agents with their implementations and model providers.
- * Refused before anything connects: an agent's declared tool with no implementation
- * (`MissingImplementationError`, naming the agent and the tool), or an option the driver cannot
- * honour (`CapabilityError`, naming the driver).
+ * Refused before anything connects: an agent's declared tool with no implementation, or a declared
+ * model (`AgentOptions.models`) whose provider is not registered (`MissingImplementationError`,
+ * naming every one missing and what is registered), or an option the driver cannot honour
+ * (`CapabilityError`, naming the driver).
  *
  * @example
  * const worker = await createWorker(driver, { agents: [researchAgent], implementations, providers: [openai()] });
@@ -17,9 +19,15 @@ export async function createWorker(driver: Driver, registry: WorkerRegistry, opt
     throw new CapabilityError(driver.name, 'bound worker concurrency', `the engine decides how much work it sends a worker; set the limit on the engine (see docs/drivers/${driver.name}.md)`);
   }
   const implemented = new Set((registry.implementations ?? []).map((implementation) => `${implementation.declaration.type}:${implementation.declaration.name}`));
-  for (const agent of registry.agents) {
-    const missing = agent.tools.find((tool) => !implemented.has(`tool:${tool.name}`));
-    if (missing) throw new MissingImplementationError(`tool "${missing.name}" of agent "${agent.name}"`, [...implemented]);
-  }
+  const tools = registry.agents.flatMap((agent) => agent.tools.filter((tool) => !implemented.has(`tool:${tool.name}`)).map((tool) => `tool "${tool.name}" of agent "${agent.name}"`));
+  if (tools.length) throw new MissingImplementationError(tools.join(', '), [...implemented]);
+  const providers = new Set((registry.providers ?? []).map((provider) => provider.id));
+  const models = registry.agents.flatMap((agent) =>
+    (agent.models ?? [])
+      .flatMap((model) => (typeof model === 'string' ? [model] : model.models))
+      .filter((model) => !providers.has(parseModelId(model).provider))
+      .map((model) => `a model provider for "${model}" of agent "${agent.name}"`),
+  );
+  if (models.length) throw new MissingImplementationError(models.join(', '), [...providers].map((id) => `provider ${id}`));
   return driver.createWorker(new EffectExecutor(registry), options);
 }
