@@ -68,6 +68,8 @@ export class LocalHost implements DurableHost {
       if (journaled.status === 'failed') throw deserializeError(JSON.parse(journaled.error!) as SerializedError);
       return { output: JSON.parse(journaled.output!), compensable: journaled.compensable === 1 };
     }
+    // The worker is stopping (or lost the lease): the run resumes elsewhere from here, not a step later.
+    if (this.#signal.aborted) throw new ExecutionInterrupt('abandon');
     this.#stopIfMigrating();
     // Issued after a record this execution journaled, the step is issued for the first time: it has
     // no pending row to read. Otherwise a pending row means it failed or was counted before, and the

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { z } from 'zod';
-import { ConfigError, createClient, defineAgent, ExecutionInterrupt } from '@ratchet/core';
-import { createWorker } from '@ratchet/core/worker';
+import { ConfigError, createClient, defineAgent, defineStep, ExecutionInterrupt } from '@ratchet/core';
+import { createWorker, implement } from '@ratchet/core/worker';
 import { openDatabase } from '../src/database.ts';
 import { localDriver } from '../src/index.ts';
 import { RunStore } from '../src/run-store.ts';
@@ -35,6 +35,54 @@ describe('local driver specifics', () => {
     );
     assert.equal(a.renewLease('r', 'worker-a', now + 202, 100), false);
     assert.equal(b.beginAttempt('r', 'worker-b', 0, 'step:x#1', now + 203), 1);
+  });
+
+  it('finishes a 5,000-step agent whose worker stops half-way, each step journaled once, its journal read back whole', async () => {
+    const driver = localDriver({ path: join(mkdtempSync(join(tmpdir(), 'ratchet-long-')), 'runs.db'), pollIntervalMs: 20 });
+    const tick = defineStep({ name: 'tick', input: z.object({ i: z.int() }), output: z.object({ i: z.int() }) });
+    const long = defineAgent({
+      name: 'long',
+      input: z.object({ steps: z.int() }),
+      output: z.object({ ticks: z.int() }),
+      run: async (ctx, { steps }) => {
+        for (let i = 0; i < steps; i++) await ctx.step(tick, { i });
+        return { ticks: steps };
+      },
+    });
+    const steps = 5_000;
+    const ran = new Map<number, number>();
+    let stopHalfWay: () => void = () => {};
+    const halfWay = new Promise<void>((resolve) => (stopHalfWay = resolve));
+    const implementations = [
+      implement(tick, {
+        execute: async ({ i }) => {
+          ran.set(i, (ran.get(i) ?? 0) + 1);
+          if (i === steps / 2) stopHalfWay();
+          return { i };
+        },
+      }),
+    ];
+    const client = await createClient(driver);
+    const first = await createWorker(driver, { agents: [long], implementations });
+    await first.start();
+    const run = await client.start(long, { steps }, { runId: 'long' });
+    await halfWay;
+    await first.stop();
+    const second = await createWorker(driver, { agents: [long], implementations });
+    await second.start();
+    try {
+      assert.deepEqual(await run.result({ timeoutMs: 120_000 }), { ticks: steps });
+      const journal = await client.journal('long');
+      assert.equal(journal.length, steps);
+      journal.forEach((entry, index) => assert.deepEqual([entry.stepId, entry.output], [`step:tick#${index + 1}`, { i: index }]));
+      // Only the step in flight when the first worker stopped can have run twice (its result was not journaled).
+      const twice = [...ran].filter(([, count]) => count > 1).map(([i]) => i);
+      assert.ok(twice.length <= 1 && twice.every((i) => i >= steps / 2), `ran twice: ${twice.join(', ')}`);
+      assert.ok((await client.describe('long')).executions >= 2);
+    } finally {
+      await second.stop();
+      await client.close();
+    }
   });
 
   it('wakes an idle worker in the same process for a signal, a start and a sleep that ends, not at its next poll', async () => {

@@ -9,7 +9,7 @@ import { createWorker } from '@ratchet/core/worker';
 import { killWhen, spawnWorker, startWorldService, stopAll, type AppliedEffect, type WorkerProcess, type WorldService } from '@ratchet/testing';
 import { restateDriver } from '../src/index.ts';
 import { freePort, startRestateServer, type RestateServer } from '../src/server.ts';
-import { blobAgent, crashAgent, inboxAgent, napAgent, parallelAgent, versionAgent } from './fixtures/agents.ts';
+import { blobAgent, crashAgent, inboxAgent, longAgent, napAgent, parallelAgent, versionAgent } from './fixtures/agents.ts';
 
 const workerEntry = fileURLToPath(new URL('./fixtures/worker.ts', import.meta.url));
 const limitBytes = 1024 * 1024;
@@ -184,6 +184,23 @@ describe('restate driver on restate-server', () => {
       assert.deepEqual(world.effects.filter((e) => e.idempotencyKey.startsWith(`${runId}:`)).map((e) => e.type), ['pack', 'crash']);
     });
   }
+
+  it('finishes a 5,000-step agent whose worker is killed half-way, each step applied once, and reads its journal back whole', async () => {
+    const runId = 'long-5000';
+    const steps = 5_000;
+    const worker = await spawn();
+    const killed = killWhen<AppliedEffect>((listener) => world.on('effect', listener), (effect) => effect.idempotencyKey === `${runId}:step:pack#2500`, worker);
+    await client.start(longAgent, { steps }, { runId });
+    await killed;
+    await spawn();
+    assert.deepEqual(await client.result(runId, { timeoutMs: 600_000 }), { packed: steps });
+    // The world applies an effect once per idempotency key: one per step, the one cut off by the kill included.
+    assert.equal(world.effects.filter((e) => e.idempotencyKey.startsWith(`${runId}:`)).length, steps);
+    const journal = await client.journal(runId);
+    assert.equal(journal.length, steps);
+    journal.forEach((entry, index) => assert.equal(entry.stepId, `step:pack#${index + 1}`));
+    assert.ok((await client.describe(runId)).executions >= 2);
+  });
 
   it('replays steps that ran under a native Promise.all, in position order, after a kill', async () => {
     const runId = 'parallel';
