@@ -28,6 +28,7 @@ export * from './runtime/attempt-gate.ts';
 export * from './runtime/effect-context.ts';
 export * from './runtime/in-flight.ts';
 export * from './runtime/migration-stop.ts';
+export * from './runtime/migration-watch.ts';
 export * from './runtime/execute-agent.ts';
 export * from './runtime/run-options.ts';
 export * from './driver/driver.ts';

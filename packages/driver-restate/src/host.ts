@@ -18,12 +18,13 @@ import {
   type SignalOutcome,
   type StepCall,
   type EffectRunner,
+  type MigrationWatch,
+  type WatchedRun,
 } from '@ratchet/core';
 import { CommandAwaiter } from './command-awaiter.ts';
 import { failureFacts, fromRestateFailure, toRestateError } from './errors.ts';
 import type { StepRecord } from './journal.ts';
 import type { AttemptGrant, LedgerClient } from './ledger.ts';
-import type { MigrationWatch, WatchedRun } from './migration-watch.ts';
 import { migrationPromiseKey, signalPromiseKey, wakeMarkerName, type MigrationRequest } from './protocol.ts';
 import { assertWithinLimit } from './payload-limit.ts';
 import type { QueueSnapshot } from './signals.ts';
@@ -69,7 +70,7 @@ type Woken<T> = { outcome: T } | { migration: MigrationRequest };
  *
  * A migration request stops the run at a safe point (see signals.ts for how it arrives):
  * - before a step that would run: the step's `ctx.run` looks at what this execution knows of a
- *   request (see migration-watch.ts) and on one journals a stop marker instead of running, so a
+ *   request (see core's migration-watch.ts) and on one journals a stop marker instead of running, so a
  *   replay stops at the same place and a replayed step never stops;
  * - inside a sleep or signal wait: each wait races the run's migration promise, which the request
  *   resolves, so a parked run wakes and stops with the wait's journaled deadline.

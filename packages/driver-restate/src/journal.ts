@@ -1,6 +1,6 @@
-import { digest, withCompletionMetadata, type JournalEntry, type SerializedError, type SignalOutcome } from '@ratchet/core';
+import { digest, parseStepId, withCompletionMetadata, type JournalEntry, type SerializedError, type SignalOutcome } from '@ratchet/core';
 import { failureFacts } from './errors.ts';
-import { executionMarkerName, migrationPromiseKey, parseStepId, wakeMarkerName, type MigrationRequest, type RunRequest } from './protocol.ts';
+import { executionMarkerName, migrationPromiseKey, wakeMarkerName, type MigrationRequest, type RunRequest } from './protocol.ts';
 
 /**
  * The value of the head `ctx.run` of each Ratchet position. Every position starts with one `ctx.run`

@@ -1,6 +1,6 @@
 // Wire names and stored shapes: how Ratchet things are named inside Restate and what its handlers
 // and state hold. Runs already in Restate depend on them: add fields, never rename.
-import type { MigrationRecord, RunOutcome, StartRunRequest, StepKind } from '@ratchet/core';
+import type { MigrationRecord, RunOutcome, StartRunRequest } from '@ratchet/core';
 
 /**
  * How Ratchet things are named inside Restate. Agent names cannot contain `.`, so the system
@@ -49,13 +49,6 @@ export const migrationPromiseKey = 'ratchet.migrate';
  * or the migration it stopped for (see workflow.ts).
  */
 export const outcomeStateKey = 'ratchet.outcome';
-
-/** `{kind}:{name}#{occurrence}` back into its parts. */
-export function parseStepId(stepId: string): { kind: StepKind; name: string } {
-  const colon = stepId.indexOf(':');
-  const hash = stepId.lastIndexOf('#');
-  return { kind: stepId.slice(0, colon) as StepKind, name: stepId.slice(colon + 1, hash) };
-}
 
 /** A migration request: the driver the run moves to. */
 export interface MigrationRequest {

@@ -61,7 +61,7 @@ export function signalQueueObject(names: ServiceNames, api: RestateApi) {
       },
       /**
        * The first request wins. The workflow refuses it once the run has ended; otherwise it wakes the
-       * run's wait, its next step stops instead of running (see migration-watch.ts), and a run in a
+       * run's wait, its next step stops instead of running (see core's migration-watch.ts), and a run in a
        * retry backoff is retried at once, so it reaches that step now rather than after its delay.
        */
       requestMigration: async (ctx: restate.ObjectContext, request: QueuedMigration): Promise<void> => {

@@ -1,10 +1,9 @@
 import * as http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import * as restate from '@restatedev/restate-sdk';
-import type { DriverWorker, DriverWorkerOptions, EffectRunner } from '@ratchet/core';
+import { MigrationWatch, type DriverWorker, type DriverWorkerOptions, type EffectRunner } from '@ratchet/core';
 import type { ResolvedRestateOptions } from './options.ts';
 import { LedgerClient, ledgerObject } from './ledger.ts';
-import { MigrationWatch } from './migration-watch.ts';
 import { serviceNames } from './protocol.ts';
 import { signalQueueObject } from './signals.ts';
 import type { RestateApi } from './server-api.ts';

@@ -7,12 +7,12 @@ import {
   toMilliseconds,
   type AgentDeclaration,
   type EffectRunner,
+  type MigrationWatch,
   type RunOutcome,
 } from '@ratchet/core';
 import type { ResolvedRestateOptions } from './options.ts';
 import { RestateHost } from './host.ts';
 import type { ExecutionGrant, LedgerClient } from './ledger.ts';
-import type { MigrationWatch } from './migration-watch.ts';
 import { pauseOnJournalMismatch } from './pause-on-mismatch.ts';
 import { executionMarkerName, migrationPromiseKey, outcomeStateKey, signalPromiseKey, type MigrationRequest, type RunRequest, type SignalRequest, type StoredOutcome } from './protocol.ts';
 import { assertWithinLimit } from './payload-limit.ts';

@@ -134,6 +134,26 @@ export class EngineFailureError extends RatchetError {
   }
 }
 
+/**
+ * What a driver read from its engine is not what Ratchet writes there: an event or a stored value
+ * under Ratchet's names with another shape (written by something else, or corrupted). Not
+ * retryable: reading it again gives the same. The message names the engine, what was read and why
+ * it was refused.
+ *
+ * @example
+ * // Inngest holds the start event of run "order-1" in a shape Ratchet does not write: seed: expected string, received undefined
+ */
+export class EngineDataError extends RatchetError {
+  readonly engine: string;
+
+  constructor(details: { engine: string; what: string; problem: string }) {
+    const { engine, what, problem } = details;
+    super('engine-data', `${engine} holds ${what} in a shape Ratchet does not write: ${problem}`, { data: { engine, what } });
+    this.name = 'EngineDataError';
+    this.engine = engine;
+  }
+}
+
 const d = (s: SerializedError) => s.data ?? {};
 registerErrorKind('engine-failure', (s) => new EngineFailureError({ engine: String(d(s).engine ?? ''), how: d(s).how as EngineFailureHow, message: s.message }));
 registerErrorKind('engine-start', (s) =>
@@ -142,6 +162,7 @@ registerErrorKind('engine-start', (s) =>
     data: d(s),
   }),
 );
+registerErrorKind('engine-data', (s) => Object.assign(new EngineDataError({ engine: String(d(s).engine ?? ''), what: String(d(s).what ?? ''), problem: '' }), { message: s.message }));
 registerErrorKind('engine-request', (s) =>
   Object.assign(
     new EngineRequestError({ engine: String(d(s).engine ?? ''), address: String(d(s).address ?? ''), operation: String(d(s).operation ?? ''), ...(typeof d(s).status === 'number' ? { status: d(s).status as number } : {}) }),

@@ -36,6 +36,7 @@ export const ratchetErrorKinds = [
   'engine-request',
   'engine-failure',
   'engine-start',
+  'engine-data',
   'signal-payload',
   'run-not-found',
   'run-conflict',

@@ -28,6 +28,13 @@ export interface JournalEntry {
   completion?: CompletionMetadata;
 }
 
+/** A `stepId` (`{kind}:{name}#{occurrence}`) back into its kind and name: a kind has no colon, an occurrence no `#`. */
+export function parseStepId(stepId: string): { kind: StepKind; name: string } {
+  const colon = stepId.indexOf(':');
+  const hash = stepId.lastIndexOf('#');
+  return { kind: stepId.slice(0, colon) as StepKind, name: stepId.slice(colon + 1, hash) };
+}
+
 export interface CompletionMetadata {
   provider: string;
   model: string;

@@ -67,6 +67,13 @@ const openWaitSchema = z.strictObject({
   deadline: z.number().optional(),
 });
 
+/** A `SeededJournal` as a driver stores it with a run (its start request). */
+export const seededJournalSchema = z.strictObject({
+  entries: z.array(journalEntrySchema),
+  signals: z.array(pendingSignalSchema),
+  openWait: openWaitSchema.optional(),
+});
+
 /**
  * A run's journal as one document, the same whichever engine it was read from: enough to inspect
  * the run, to continue it on another engine (migration) or to start a new run from a step of it
