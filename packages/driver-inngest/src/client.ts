@@ -17,9 +17,12 @@ import {
 } from '@ratchet/core';
 import { readRunRecord, type RunRecord } from './journal.ts';
 import {
+  currentJournalVersion,
   eventNames,
   migrateEventId,
   migrationWakeName,
+  parseEventData,
+  startEventDataSchema,
   startEventId,
   type MigrationRequest,
   type RedriveEventData,
@@ -34,8 +37,10 @@ const redriveSettleMs = 30_000;
 // What the SDK adds to an event it sends (`ts`, `meta`), kept free under the server's event size limit.
 const sdkEventFieldsBytes = 1_024;
 
-/** How long `requestMigration` waits for the server to show the request it sent. */
+/** How long `requestMigration` waits for the server to show the request it sent, and for its notice to run. */
 const requestVisibleWithinMs = 10_000;
+// Inngest run statuses that end a run (the notice function's).
+const endedStatuses = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
 
 /**
  * The Inngest driver's client. A run is found by its start event (named after the run id), its
@@ -81,7 +86,7 @@ export class InngestClient implements DriverClient {
   async startRun(request: StartRunRequest) {
     const existing = await this.#startEvents(request.runId);
     if (existing.length > 0) {
-      const data = existing[0]!.data as unknown as StartEventData;
+      const data = this.#startData(request.runId, existing[0]!);
       return { created: false, agent: data.agent, inputDigest: data.inputDigest };
     }
     const data: StartEventData = {
@@ -93,10 +98,12 @@ export class InngestClient implements DriverClient {
       ...(request.options ? { options: request.options } : {}),
       // Kept with the run like its input: every request of the run hands it to the worker.
       ...(request.seeded ? { seeded: request.seeded } : {}),
+      journalVersion: currentJournalVersion,
     };
-    // The event id makes a second send (a retry, a racing start) start nothing more.
+    // The event id makes a second send (a retry, a racing start) start nothing more. Its `ts` is
+    // set here, so the copy below dates compact entries as the server's does.
     const name = eventNames.start(this.#app, request.runId);
-    const event = { name, id: startEventId(request.runId), data };
+    const event = { name, id: startEventId(request.runId), data, ts: Date.now() };
     // The server refuses an event past its limit; refused here, nothing is sent and nothing starts.
     const bytes = jsonByteLength(event) + sdkEventFieldsBytes;
     if (bytes > this.#maxEventBytes) {
@@ -109,7 +116,7 @@ export class InngestClient implements DriverClient {
       });
     }
     const sent = await this.#send(event);
-    this.#started.set(request.runId, { internal_id: sent.ids[0] ?? '', name, data: { ...data }, ts: Date.now() });
+    this.#started.set(request.runId, { internal_id: sent.ids[0] ?? '', name, data: { ...data }, ts: event.ts });
     return { created: true, agent: request.agent, inputDigest: request.inputDigest };
   }
 
@@ -133,16 +140,17 @@ export class InngestClient implements DriverClient {
   async readRunStart(runId: string): Promise<RunStart> {
     const [start] = await this.#startEvents(runId);
     if (!start) throw new RunNotFoundError(runId);
-    const data = start.data as unknown as StartEventData;
+    const data = this.#startData(runId, start);
     return { input: data.input, inputDigest: data.inputDigest, seed: data.seed, ...(data.options ? { options: data.options } : {}) };
   }
 
   /**
    * Sends the run's migration request: an event under `{app}/migrate/{runId}`, which the server
-   * keeps, so it outlives any worker. The run's host looks it up before each step that is about to
-   * run and in each look of a wait, and a wait is woken by it (a sleep waits on that name; a signal
-   * wait on the run's signal events, so the request sends a wake-up there too). The oldest request
-   * wins; one to a run that already ended is not sent.
+   * keeps, so it outlives any worker. The event starts the workers' notice function, which tells
+   * the hosts running the run in its process at once; a host elsewhere reads it within a second
+   * (and at its request's first step), and each look of a wait reads it; a wait is woken by it (a
+   * sleep waits on that name; a signal wait on the run's signal events, so the request sends a
+   * wake-up there too). The oldest request wins; one to a run that already ended is not sent.
    */
   async requestMigration(runId: string, to: string): Promise<void> {
     const { description } = await this.#read(runId);
@@ -154,10 +162,17 @@ export class InngestClient implements DriverClient {
       { name, id: migrateEventId(runId), data: request },
       { name: eventNames.signal(this.#app, runId), data: wake },
     ]);
-    // The server stores a sent event a moment later: wait until steps can see it, so a run does not
-    // run on past the step boundaries after the request returned.
-    for (const deadline = Date.now() + requestVisibleWithinMs; (await this.#api.listEvents(name)).length === 0; ) {
-      if (Date.now() > deadline) throw new MigrationError(runId, `The migration request for run "${runId}" was sent but is not visible on the Inngest server after ${requestVisibleWithinMs} ms`);
+    // The server stores a sent event a moment later: wait until hosts can read it, then until the
+    // oldest request's notice has run (or failed: no worker was up), so a run served by the worker
+    // that ran it does not run on past a step boundary after the request returned.
+    const deadline = Date.now() + requestVisibleWithinMs;
+    for (;;) {
+      const [oldest] = await this.#api.listEvents(name);
+      if (oldest && (await this.#api.eventRuns(oldest.internal_id)).some((run) => endedStatuses.has(run.status))) return;
+      if (Date.now() > deadline) {
+        if (oldest) return; // hosts read it in their next second
+        throw new MigrationError(runId, `The migration request for run "${runId}" was sent but is not visible on the Inngest server after ${requestVisibleWithinMs} ms`);
+      }
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
   }
@@ -171,7 +186,7 @@ export class InngestClient implements DriverClient {
   }
 
   async readJournal(runId: string): Promise<JournalEntry[]> {
-    return (await this.#read(runId)).journal;
+    return (await this.#read(runId)).journal();
   }
 
   /**
@@ -208,7 +223,7 @@ export class InngestClient implements DriverClient {
     // Other events (signals, redrives) share the list: read well past `limit` to find that many starts.
     const starts = (await this.#api.listRecentEvents(Math.max((options.limit ?? 100) * 10, 1_000)))
       .filter((event) => event.name.startsWith(prefix))
-      .map((event) => (event.data as unknown as StartEventData).runId);
+      .map((event) => this.#startData(event.name.slice(prefix.length), event).runId);
     const unique = [...new Set(starts)].slice(0, options.limit ?? 100);
     return Promise.all(unique.map((runId) => this.describeRun(runId)));
   }
@@ -219,7 +234,7 @@ export class InngestClient implements DriverClient {
     const events = await this.#startEvents(runId);
     if (events.length === 0) throw new RunNotFoundError(runId);
     const start = events[0]!;
-    const data = start.data as unknown as StartEventData;
+    const data = this.#startData(runId, start);
     // A seeded run's journal starts with the entries it continues, as they were handed over.
     const seededEntries = data.seeded?.entries ?? [];
     const identity = {
@@ -231,10 +246,10 @@ export class InngestClient implements DriverClient {
     const inngestRunId = await this.#inngestRunId(runId, events);
     const trace = inngestRunId ? await this.#api.trace(inngestRunId) : undefined;
     if (!trace) {
-      return { journal: seededEntries, consumedSignals: new Set(), description: { ...identity, status: 'pending', executions: 0, updatedAt: identity.createdAt } };
+      return { journal: () => seededEntries, consumedSignals: new Set(), description: { ...identity, status: 'pending', executions: 0, updatedAt: identity.createdAt } };
     }
-    const record = readRunRecord(trace);
-    const journal = [...seededEntries, ...record.journal];
+    const record = readRunRecord(trace, start.ts);
+    const journal = () => [...seededEntries, ...record.journal()];
     if (!record.migrated) return { ...record, journal, description: { ...identity, ...record.description } };
     // The signals handed over are read when the record is: one that landed after the stop is carried too.
     const { to, stoppedAt, openWait } = record.migrated;
@@ -242,6 +257,10 @@ export class InngestClient implements DriverClient {
     const signals = pendingSignals(bufferedSignals(data.seeded?.signals, stored), record.consumedSignals);
     const migration = { to, stoppedAt, signals, ...(openWait ? { openWait } : {}) };
     return { ...record, journal, description: { ...identity, ...record.description, migration } };
+  }
+
+  #startData(runId: string, event: StoredEvent): StartEventData {
+    return parseEventData(startEventDataSchema, event.data, `the start event of run "${runId}"`);
   }
 
   #migrationRequests(runId: string): Promise<StoredEvent[]> {

@@ -23,14 +23,19 @@ import {
   type SignalOutcome,
   type StepCall,
   type EffectRunner,
+  type MigrationWatch,
+  type WatchedRun,
 } from '@ratchet/core';
 import { createHash } from 'node:crypto';
 import { toInngestError } from './errors.ts';
+import { readRunRecord } from './journal.ts';
 import {
   celString,
   eventNames,
   isRatchetRecord,
+  migrationRequestSchema,
   migrationWakeName,
+  parseEventData,
   type AttemptRecord,
   type DeadLetterRecord,
   type DeadlineRecord,
@@ -43,6 +48,7 @@ import {
 } from './protocol.ts';
 import type { ServerApi } from './server-api.ts';
 import { bufferedSignals } from './signals.ts';
+import { decodeEntry, encodeEntry, entryStepId, entryStepName, isCompactEntry } from './stored-entry.ts';
 
 /** The part of Inngest's `step` tools the host uses. */
 export interface InngestSteps {
@@ -66,6 +72,12 @@ export interface HostLimits {
 export interface HostOptions {
   app: string;
   runId: string;
+  /** The Inngest run's id, to read its trace. */
+  inngestRunId: string;
+  /** The start event's `ts`: compact entries date themselves from it. */
+  startEventTs: number;
+  /** The run's `StartEventData.journalVersion` (1 when absent). */
+  journalVersion: number;
   agent: string;
   seed: string;
   /** Inngest's 0-based attempt of this request. */
@@ -79,6 +91,9 @@ export interface HostOptions {
   steps: InngestSteps;
   executor: EffectRunner;
   api: ServerApi;
+  /** This worker's migration watch, and what this request knows from it. */
+  migrations: MigrationWatch<MigrationRequest>;
+  watched: WatchedRun<MigrationRequest>;
   signal: AbortSignal;
   limits: HostLimits;
   /** First wait slice before buffered events are looked at again; doubles up to `recheckMaxMs`. */
@@ -90,12 +105,19 @@ export interface HostOptions {
 const stepHeadroom = 50;
 
 /**
+ * A journaled step as the memo says it: a full entry names its step id; a compact one only sits
+ * under the hashed id of the step that holds it, which its generation and attempts give back.
+ */
+type JournaledStep = { stepId: string } | { key: string; generation: number; attempts: number };
+
+/**
  * The Inngest driver's durable primitives for one request of one run. Inngest re-runs the function
  * from the top on every request and answers each `step.*` call from its memo, so the host replays by
  * calling the same step tools with the same ids in the same order; what is not memoized runs.
  *
  * - An effect is one `step.run` whose output is the journal entry itself (position, attempts,
- *   output or the terminal error), so the journal is read back from the server's own record.
+ *   output or the terminal error; compact in runs of journal version 2, see stored-entry.ts), so
+ *   the journal is read back from the server's own record.
  *   Retryable failures throw `RetryAfterError` with the policy's delay; the retried request ends the
  *   step with an attempt record and the next attempt is a step of its own. When attempts run out the
  *   step returns a dead-letter record and the run parks on a redrive event, then runs the step again
@@ -106,12 +128,16 @@ const stepHeadroom = 50;
  *   only then waits with `step.waitForEvent`, used as a wake-up: a wait only sees events sent after
  *   it began, so each wake-up (or slice timeout) looks at the buffer again, which also catches a
  *   signal sent between the look and the wait starting.
- * - Migration: an effect or `now` step, when it is about to run (never on replay), first looks up
- *   the run's migration requests (one events read); a request makes the step's output a stop record
- *   instead, and the host throws `migrationStop()`. Each look of a sleep or signal wait reads the
- *   requests too, and a request wakes the wait; the host then throws `migrationStop` with the wait's
- *   journaled deadline. The stop is memoized, so a replay stops at the same place.
- * - Non-determinism is checked against the memo before any step tool is called.
+ * - Migration: an effect or `now` step, when it is about to run (never on replay), looks at what
+ *   this request knows of a migration request (core's `MigrationWatch`, fed without a call before
+ *   the step: a read in the background at the request's first step and then at most once a second,
+ *   and the worker's notice function, which the request's event starts in a worker process at once);
+ *   a request makes the step's output a stop record instead, and the host throws `migrationStop()`.
+ *   Each look of a sleep or signal wait reads the requests, and a request wakes the wait; the host
+ *   then throws `migrationStop` with the wait's journaled deadline. The stop is memoized, so a
+ *   replay stops at the same place.
+ * - Non-determinism is checked against the memo before any step tool is called; a step found in the
+ *   memo at another position fails when its output comes back, before anything of it runs.
  */
 export class InngestHost implements DurableHost {
   readonly runId: string;
@@ -121,10 +147,9 @@ export class InngestHost implements DurableHost {
 
   readonly #options: HostOptions;
   readonly #steps: InngestSteps;
-  /** Journal entries by position: memoized ones, then the ones this request adds. */
-  readonly #journal = new Map<number, JournalEntry>();
-  /** Where each memoized step id sits, to catch a step asked for at another position. */
-  readonly #positions = new Map<string, number>();
+  /** Journaled steps by position: memoized ones, then the ones this request adds. */
+  readonly #journal = new Map<number, JournaledStep>();
+  #lastPosition = -1;
   readonly #consumedSignals = new Set<string>();
   readonly #inFlight = new InFlightEffects();
   #stateBytes = 0;
@@ -141,28 +166,30 @@ export class InngestHost implements DurableHost {
     this.seed = options.seed;
     this.#stateBytes = options.startEventBytes;
     let lastExecution = 0;
-    for (const memo of Object.values(options.memoized)) {
+    for (const [key, memo] of Object.entries(options.memoized)) {
       this.#stateBytes += jsonByteLength(memo.data ?? null);
-      if (!isRatchetRecord(memo.data)) continue;
       const record = memo.data;
+      if (isCompactEntry(record)) {
+        lastExecution = Math.max(lastExecution, record.x ?? 1);
+        this.#journaled(record.p, { key, generation: record.g ?? 0, attempts: record.a ?? 1 }, record.s);
+        continue;
+      }
+      if (!isRatchetRecord(record)) continue;
       lastExecution = Math.max(lastExecution, record.ratchet === 'entry' ? record.entry.execution : record.execution);
-      if (record.ratchet !== 'entry') continue;
-      this.#journal.set(record.entry.position, record.entry);
-      this.#positions.set(record.entry.stepId, record.entry.position);
-      if (record.signalEventId) this.#consumedSignals.add(record.signalEventId);
+      if (record.ratchet === 'entry') this.#journaled(record.entry.position, { stepId: record.entry.stepId }, record.signalEventId);
     }
     // A retried request (Inngest's attempt > 0) is a new execution even if nothing was journaled.
     this.execution = lastExecution + 1 + options.attempt;
   }
 
   async effect(call: EffectCall): Promise<EffectResult> {
-    this.#replay(call);
+    await this.#replay(call);
     for (let generation = 0; ; generation++) {
       const id = generation === 0 ? call.stepId : `${call.stepId}~redrive${generation}`;
       const record = await this.#attempts(call, id);
       if (record.ratchet === 'migration-stop') throw this.#stop(record, record.at);
       if (record.ratchet === 'entry') {
-        this.#remember(record);
+        this.#remember(record, call);
         if (record.entry.status === 'failed') throw deserializeError(record.entry.error!);
         return { output: record.entry.output, compensable: record.entry.compensable === true };
       }
@@ -171,7 +198,7 @@ export class InngestHost implements DurableHost {
   }
 
   async sleep(call: StepCall & { durationMs: number }): Promise<void> {
-    this.#replay(call);
+    await this.#replay(call);
     const started = await this.#deadline(call, call.durationMs);
     // A sleep is a wait for a migration request that times out at the journaled deadline (as the
     // server's clock reads it).
@@ -190,7 +217,7 @@ export class InngestHost implements DurableHost {
   }
 
   async waitForSignal(call: StepCall & { signal: string; timeoutMs?: number }): Promise<SignalOutcome> {
-    this.#replay(call);
+    await this.#replay(call);
     const started = await this.#deadline(call, call.timeoutMs);
     const found = await this.#awaitEvent(call.stepId, {
       event: eventNames.signal(this.#options.app, this.runId),
@@ -213,15 +240,15 @@ export class InngestHost implements DurableHost {
   }
 
   async now(call: StepCall): Promise<number> {
-    this.#replay(call);
+    await this.#replay(call);
     const record = (await this.#run(call.stepId, async () => {
-      const migration = await this.#migrationRequestAt(call);
+      const migration = this.#migrationRequestAt(call);
       if (migration) return this.#migrationStopRecord(call, migration);
       const now = Date.now();
       return this.#entryRecord(call, null, now, 1, { status: 'completed', output: now });
     })) as EntryRecord | MigrationStopRecord;
     if (record.ratchet === 'migration-stop') throw this.#stop(record, record.at);
-    this.#remember(record);
+    this.#remember(record, call);
     return record.entry.output as number;
   }
 
@@ -292,7 +319,7 @@ export class InngestHost implements DurableHost {
   /** One attempt of an effect; runs only when the step is not memoized. */
   async #attempt(call: EffectCall, id: string, attempt: number): Promise<RatchetRecord> {
     // A safe point: nothing of this attempt has run (a retry after its backoff included).
-    const migration = await this.#migrationRequestAt(call);
+    const migration = this.#migrationRequestAt(call);
     if (migration) return this.#migrationStopRecord(call, migration);
     const refused = admitAttempt(call.stepId, attempt, call.retry);
     if (refused) return this.#deadLetterRecord(id, call.stepId, refused.error);
@@ -346,7 +373,7 @@ export class InngestHost implements DurableHost {
       if (signalEventId !== undefined && entry.ratchet === 'entry') entry.signalEventId = signalEventId;
       return entry;
     })) as EntryRecord;
-    this.#remember(record);
+    this.#remember(record, call);
     return record;
   }
 
@@ -406,19 +433,23 @@ export class InngestHost implements DurableHost {
    * run, never on replay: the step's memoized output keeps the answer.
    */
   async #migrationRequest(): Promise<MigrationRequest | undefined> {
-    const [oldest] = await this.#options.api.listEvents(eventNames.migrate(this.#options.app, this.runId));
-    return oldest ? { runId: this.runId, to: String(oldest.data.to) } : undefined;
+    const name = eventNames.migrate(this.#options.app, this.runId);
+    const [oldest] = await this.#options.api.listEvents(name);
+    return oldest ? parseEventData(migrationRequestSchema, oldest.data, `the migration request event ${name}`) : undefined;
   }
 
   /**
-   * The migration request, if the step about to run at `call.position` is a safe point: it is not
-   * if a step after it is journaled already. Steps in a `Promise.all` run in requests of their own,
-   * so a sibling at a later position may have run first (this one was in its retry backoff, say);
+   * What this request knows of a migration request (asking again in the background when its answer
+   * is a second old), if the step about to run at `call.position` is a safe point: it is not if a
+   * step after it is journaled already. Steps in a `Promise.all` run in requests of their own, so a
+   * sibling at a later position may have run first (this one was in its retry backoff, say);
    * stopping here would leave a gap in the journal, so this step runs and the next one stops.
    */
-  async #migrationRequestAt(call: StepCall): Promise<MigrationRequest | undefined> {
-    for (const position of this.#journal.keys()) if (position > call.position) return undefined;
-    return this.#migrationRequest();
+  #migrationRequestAt(call: StepCall): MigrationRequest | undefined {
+    if (this.#lastPosition > call.position) return undefined;
+    const { migrations, watched } = this.#options;
+    migrations.refresh(watched, () => this.#migrationRequest());
+    return watched.migration;
   }
 
   #migrationStopRecord(call: StepCall, migration: MigrationRequest): MigrationStopRecord {
@@ -442,31 +473,54 @@ export class InngestHost implements DurableHost {
     return retries;
   }
 
-  /** Whether the server sent this step's output with the request (Inngest keys it by SHA-1 of the id). */
+  /** Whether the server sent this step's output with the request. */
   #memoized(id: string): boolean {
-    return createHash('sha1').update(id).digest('hex') in this.#options.memoized;
+    return stepKey(id) in this.#options.memoized;
   }
 
-  #replay(call: StepCall): void {
+  /** The journal holds the step the agent asks for at its position, or nothing there yet. */
+  async #replay(call: StepCall): Promise<void> {
     const journaled = this.#journal.get(call.position);
-    if (journaled) assertSameStep(call.position, journaled.stepId, call.stepId);
-    const elsewhere = this.#positions.get(call.stepId);
-    if (elsewhere !== undefined && elsewhere !== call.position) {
-      throw new NonDeterminismError(call.position, journaled?.stepId ?? '(nothing)', call.stepId);
-    }
+    if (!journaled) return;
+    if ('stepId' in journaled) return assertSameStep(call.position, journaled.stepId, call.stepId);
+    if (journaled.key === stepKey(entryStepName(call.stepId, journaled.generation, journaled.attempts))) return;
+    throw new NonDeterminismError(call.position, await this.#journaledStepId(call.position), call.stepId);
   }
 
-  #remember(record: EntryRecord): void {
-    this.#journal.set(record.entry.position, record.entry);
-    this.#positions.set(record.entry.stepId, record.entry.position);
+  /**
+   * The step id journaled at `position` when the memo only has its hash: read from the run's trace,
+   * which names each step (only when a replay diverged).
+   */
+  async #journaledStepId(position: number): Promise<string> {
+    const trace = await this.#options.api.trace(this.#options.inngestRunId);
+    const entry = trace && readRunRecord(trace, this.#options.startEventTs).journal().find((e) => e.position === position);
+    return entry?.stepId ?? `(a step journaled at position ${position})`;
   }
 
-  /** `step.run`, counted, with its output checked against the server's size limits. */
-  #run(id: string, body: () => Promise<RatchetRecord>): Promise<unknown> {
-    return this.#step(() =>
+  #journaled(position: number, step: JournaledStep, signalEventId: string | undefined): void {
+    this.#journal.set(position, step);
+    this.#lastPosition = Math.max(this.#lastPosition, position);
+    if (signalEventId) this.#consumedSignals.add(signalEventId);
+  }
+
+  /** Keeps an entry the agent's `call` got, which must sit at the call's position. */
+  #remember(record: EntryRecord, call: StepCall): void {
+    // Found under the call's step id, but journaled at another position: the steps moved.
+    if (record.entry.position !== call.position) throw new NonDeterminismError(call.position, '(nothing)', call.stepId);
+    this.#journaled(record.entry.position, { stepId: record.entry.stepId }, record.signalEventId);
+  }
+
+  /**
+   * `step.run`, counted, with its output checked against the server's size limits. An entry is
+   * stored compact in runs of journal version 2, and read back (memoized or not) as a full record.
+   */
+  async #run(id: string, body: () => Promise<RatchetRecord>): Promise<unknown> {
+    const ran: { record?: RatchetRecord } = {};
+    const stored = await this.#step(() =>
       this.#steps.run(id, async () => {
         const record = await body();
-        const bytes = jsonByteLength(record);
+        const output = this.#stored(record, id);
+        const bytes = jsonByteLength(output);
         const { maxStepOutputBytes, maxRunStateBytes } = this.#options.limits;
         if (record.ratchet === 'entry' && (bytes > maxStepOutputBytes || this.#stateBytes + bytes > maxRunStateBytes)) {
           const stepId = record.entry.stepId;
@@ -475,12 +529,21 @@ export class InngestHost implements DurableHost {
               ? new PayloadTooLargeError({ what: `The output of step "${stepId}"`, bytes, limitBytes: maxStepOutputBytes, engine: 'Inngest', stepId })
               : new PayloadTooLargeError({ what: `The state of the run with step "${stepId}"`, bytes: this.#stateBytes + bytes, limitBytes: maxRunStateBytes, engine: 'Inngest', stepId });
           const { output: _output, input: _input, ...rest } = record.entry;
-          return { ratchet: 'entry', entry: { ...rest, status: 'failed', error: serializeError(error) } } satisfies EntryRecord;
+          return (ran.record = { ratchet: 'entry', entry: { ...rest, status: 'failed', error: serializeError(error) } } satisfies EntryRecord);
         }
         this.#stateBytes += bytes;
-        return record;
+        ran.record = record;
+        return output;
       }),
     );
+    // Ran in this request: the record as it was made, without decoding what was stored.
+    if (ran.record) return ran.record;
+    return isCompactEntry(stored) ? decodeEntry(stored, entryStepId(stored, id), this.#options.startEventTs) : stored;
+  }
+
+  /** What step `id` stores for `record`. */
+  #stored(record: RatchetRecord, id: string): unknown {
+    return record.ratchet === 'entry' && this.#options.journalVersion >= 2 ? encodeEntry(record, id, this.#options.startEventTs) : record;
   }
 
   #step<T>(call: () => Promise<T>): Promise<T> {
@@ -518,3 +581,7 @@ export class InngestHost implements DurableHost {
   }
 }
 
+/** The key Inngest gives a step's output in the memo: the SHA-1 of its id, in hex (the SDK's `hashId`). */
+function stepKey(id: string): string {
+  return createHash('sha1').update(id).digest('hex');
+}

@@ -1,10 +1,12 @@
 import { EngineFailureError, serializeError, withCompletionMetadata, type CompensationRecord, type JournalEntry, type RunDescription, type RunOutcome, type SerializedError } from '@ratchet/core';
-import { isRatchetRecord, type DeadLetterRecord, type MigratedOutcome, type RatchetRecord } from './protocol.ts';
+import { isRatchetRecord, type DeadLetterRecord, type EntryRecord, type MigratedOutcome, type RatchetRecord } from './protocol.ts';
 import type { TraceSpan } from './server-api.ts';
+import { decodeEntry, entryStepId, isCompactEntry, type CompactEntry } from './stored-entry.ts';
 
 /** What the server's trace of one Inngest run says about the Ratchet run. */
 export interface RunRecord {
-  journal: JournalEntry[];
+  /** The journal, rebuilt when asked for (a compact entry's input digest is computed then). */
+  journal(): JournalEntry[];
   /** The open dead-letter (no redrive found for it yet), if any. */
   deadLetter?: DeadLetterRecord;
   /** The function's result when the run stopped for migration (status `migrated`). */
@@ -19,14 +21,20 @@ export interface RunRecord {
  * journal is the entry records among the step outputs, ordered by position; the status comes from
  * the run's own status, the function's output (Ratchet's `RunOutcome`, or a migrated outcome),
  * open dead-letters and steps that are waiting. A seeded run's seeded entries are not in its trace.
+ * Compact entries (journal version 2) are dated from `startEventTs`, the `ts` of the run's start event.
  */
-export function readRunRecord(root: TraceSpan): RunRecord {
-  const records: { record: RatchetRecord; span: TraceSpan }[] = [];
+export function readRunRecord(root: TraceSpan, startEventTs: number): RunRecord {
+  const records: RatchetRecord[] = [];
+  // Entries in trace order; a compact entry's step id is its step's name, which the trace gives.
+  const entries: (EntryRecord | { compact: CompactEntry; stepName: string })[] = [];
   let waiting = false;
   let updatedAt = time(root.endedAt) ?? time(root.startedAt) ?? time(root.queuedAt) ?? 0;
   const visit = (span: TraceSpan) => {
     for (const child of span.children ?? []) {
-      if (isRatchetRecord(child.output)) records.push({ record: child.output, span: child });
+      const output = child.output;
+      if (child.stepOp === 'RUN' && isCompactEntry(output)) entries.push({ compact: output, stepName: child.name });
+      if (isRatchetRecord(output)) records.push(output);
+      if (isRatchetRecord(output) && output.ratchet === 'entry') entries.push(output);
       if (child.status === 'WAITING' && (child.stepOp === 'SLEEP' || child.stepOp === 'WAIT_FOR_EVENT')) waiting = true;
       updatedAt = Math.max(updatedAt, time(child.endedAt) ?? time(child.startedAt) ?? 0);
       visit(child);
@@ -34,19 +42,29 @@ export function readRunRecord(root: TraceSpan): RunRecord {
   };
   visit(root);
 
-  const entries = new Map<number, JournalEntry>();
   const redriven = new Set<string>();
   const deadLetters: DeadLetterRecord[] = [];
   const consumedSignals = new Set<string>();
   let executions = 0;
-  for (const { record } of records) {
+  for (const stored of entries) {
+    if (!('compact' in stored)) continue;
+    executions = Math.max(executions, stored.compact.x ?? 1);
+    if (stored.compact.s) consumedSignals.add(stored.compact.s);
+  }
+  for (const record of records) {
     executions = Math.max(executions, record.ratchet === 'entry' ? record.entry.execution : record.execution);
-    if (record.ratchet === 'entry' && !entries.has(record.entry.position)) entries.set(record.entry.position, record.entry);
     if (record.ratchet === 'entry' && record.signalEventId) consumedSignals.add(record.signalEventId);
     if (record.ratchet === 'dead-letter') deadLetters.push(record);
     if (record.ratchet === 'lookup' && typeof record.event?.data.incident === 'string') redriven.add(record.event.data.incident);
   }
-  const journal = [...entries.values()].sort((a, b) => a.position - b.position).map(withCompletionMetadata);
+  const journal = () => {
+    const byPosition = new Map<number, JournalEntry>();
+    for (const stored of entries) {
+      const { entry } = 'compact' in stored ? decodeEntry(stored.compact, entryStepId(stored.compact, stored.stepName), startEventTs) : stored;
+      if (!byPosition.has(entry.position)) byPosition.set(entry.position, entry);
+    }
+    return [...byPosition.values()].sort((a, b) => a.position - b.position).map(withCompletionMetadata);
+  };
   const deadLetter = deadLetters.filter((record) => !redriven.has(record.incident)).sort((a, b) => b.at - a.at)[0];
   const base = { executions: Math.max(executions, 1), updatedAt };
 
@@ -79,7 +97,7 @@ export function readRunRecord(root: TraceSpan): RunRecord {
       description: { ...base, status: 'dead-lettered', deadLetter: { ...(deadLetter.stepId ? { stepId: deadLetter.stepId } : {}), error: deadLetter.error } },
     };
   }
-  const started = records.length > 0 || (root.children?.length ?? 0) > 0;
+  const started = records.length > 0 || entries.length > 0 || (root.children?.length ?? 0) > 0;
   return { journal, consumedSignals, description: { ...base, executions: started ? base.executions : 0, status: waiting ? 'waiting' : started ? 'running' : 'pending' } };
 }
 

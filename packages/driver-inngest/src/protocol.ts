@@ -1,4 +1,5 @@
-import type { JournalEntry, OpenWait, SerializedError, StartRunRequest } from '@ratchet/core';
+import { z } from 'zod';
+import { EngineDataError, runOptionsSchema, seededJournalSchema, type JournalEntry, type OpenWait, type SerializedError } from '@ratchet/core';
 
 /**
  * What Ratchet stores on the Inngest server, and under which names. Everything the driver needs to
@@ -6,7 +7,10 @@ import type { JournalEntry, OpenWait, SerializedError, StartRunRequest } from '@
  * server's own record of the run is the only store: no side database, on Inngest Cloud too.
  */
 
-/** A journal entry, stored as the output of the `step.run` that produced it. */
+/**
+ * A journal entry, stored as the output of the `step.run` that produced it: in runs of journal
+ * version 1 always, in runs of version 2 only when the compact form cannot hold it (stored-entry.ts).
+ */
 export interface EntryRecord {
   ratchet: 'entry';
   entry: JournalEntry;
@@ -88,8 +92,9 @@ export const eventNames = {
   /** Signals of one run, kept by the server: the buffer that waits read before they block. */
   signal: (app: string, runId: string) => `${app}/signal/${runId}`,
   redrive: (app: string, runId: string) => `${app}/redrive/${runId}`,
-  /** Migration requests of one run: looked up before each step runs and waited on by sleeps. */
+  /** Migration requests of one run: read by the runs' hosts, waited on by sleeps, and the trigger of the notice function. */
   migrate: (app: string, runId: string) => `${app}/migrate/${runId}`,
+  migrateTrigger: (app: string) => `${app}/migrate/*`,
 };
 
 /**
@@ -107,25 +112,55 @@ export const startEventId = (runId: string) => `ratchet-start:${runId}`;
  */
 export const migrateEventId = (runId: string) => `ratchet-migrate:${runId}`;
 
+/**
+ * The id of the worker's function that the run's migration request events start: it notes the
+ * request for the hosts running that run in its process. Agents' function ids are their names.
+ */
+export const migrationNoticeFunctionId = 'ratchet-migration-notice';
+
 /** A CEL string literal (CEL accepts JSON's double-quoted string syntax). */
 export const celString = (value: string) => JSON.stringify(value);
 
 /** The start event's data: the run's start request as the client got it (a wire format: add fields, never rename). */
-export type StartEventData = StartRunRequest;
+export const startEventDataSchema = z.object({
+  runId: z.string().min(1),
+  agent: z.string().min(1),
+  input: z.unknown(),
+  inputDigest: z.string(),
+  seed: z.string(),
+  options: runOptionsSchema.optional(),
+  seeded: seededJournalSchema.optional(),
+  /**
+   * How the run journals; absent in runs started before versions were recorded (1: every entry a
+   * full `EntryRecord`). 2: compact entries (stored-entry.ts). A run keeps the version it started
+   * with, so the runs an older client started stay readable to workers of that release.
+   */
+  journalVersion: z.int().positive().optional(),
+});
+export type StartEventData = z.output<typeof startEventDataSchema>;
 
-export interface SignalEventData {
-  runId: string;
-  name: string;
-  payload: unknown;
+/** The journal version new runs start with (see `StartEventData.journalVersion`). */
+export const currentJournalVersion = 2;
+
+export const signalEventDataSchema = z.object({
+  runId: z.string(),
+  name: z.string(),
+  payload: z.unknown(),
   /** A migration request's wake-up (named `migrationWakeName`), not a signal. */
-  wake?: true;
+  wake: z.literal(true).optional(),
+});
+export type SignalEventData = z.output<typeof signalEventDataSchema>;
+
+/** `data` parsed with `schema`; what does not fit is an `EngineDataError` naming `what`. */
+export function parseEventData<S extends z.ZodType>(schema: S, data: unknown, what: string): z.output<S> {
+  const parsed = schema.safeParse(data);
+  if (parsed.success) return parsed.data;
+  throw new EngineDataError({ engine: 'Inngest', what, problem: z.prettifyError(parsed.error).replaceAll('\n', '; ') });
 }
 
 /** Asks the run to stop at its next safe point; the oldest request's `to` wins. */
-export interface MigrationRequest {
-  runId: string;
-  to: string;
-}
+export const migrationRequestSchema = z.object({ runId: z.string(), to: z.string() });
+export type MigrationRequest = z.output<typeof migrationRequestSchema>;
 
 /** What the function returns when it stopped for migration; the client adds the pending signals. */
 export interface MigratedOutcome {

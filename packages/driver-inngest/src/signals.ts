@@ -1,5 +1,5 @@
 import type { PendingSignal } from '@ratchet/core';
-import type { SignalEventData } from './protocol.ts';
+import { parseEventData, signalEventDataSchema } from './protocol.ts';
 import type { StoredEvent } from './server-api.ts';
 
 /** A signal a run can consume: one it was seeded with, or a signal event the server keeps. */
@@ -18,11 +18,9 @@ export interface BufferedSignal {
 export function bufferedSignals(seeded: readonly PendingSignal[] | undefined, events: readonly StoredEvent[]): BufferedSignal[] {
   const fromSeed = (seeded ?? []).map((signal, index) => ({ id: `seeded#${index}`, name: signal.name, payload: signal.payload ?? null }));
   const sent = events
-    .filter((event) => (event.data as unknown as SignalEventData).wake !== true)
-    .map((event) => {
-      const data = event.data as unknown as SignalEventData;
-      return { id: event.internal_id, name: data.name, payload: data.payload ?? null };
-    });
+    .map((event) => ({ id: event.internal_id, data: parseEventData(signalEventDataSchema, event.data, `the signal event ${event.internal_id} (${event.name})`) }))
+    .filter(({ data }) => data.wake !== true)
+    .map(({ id, data }) => ({ id, name: data.name, payload: data.payload ?? null }));
   return [...fromSeed, ...sent];
 }
 

@@ -2,9 +2,27 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { Inngest, Middleware } from 'inngest';
 import { serve } from 'inngest/node';
-import { EngineRequestError, ExecutionInterrupt, JournalPrefixHost, executeAgent, type AgentDeclaration, type DriverWorker, type EffectRunner } from '@ratchet/core';
+import {
+  ConfigError,
+  EngineRequestError,
+  ExecutionInterrupt,
+  JournalPrefixHost,
+  MigrationWatch,
+  executeAgent,
+  type AgentDeclaration,
+  type DriverWorker,
+  type EffectRunner,
+} from '@ratchet/core';
 import { InngestHost, maxInngestAttempts, type HostLimits, type InngestSteps } from './host.ts';
-import { celString, eventNames, type StartEventData } from './protocol.ts';
+import {
+  celString,
+  eventNames,
+  migrationNoticeFunctionId,
+  migrationRequestSchema,
+  parseEventData,
+  startEventDataSchema,
+  type MigrationRequest,
+} from './protocol.ts';
 import type { ServerApi } from './server-api.ts';
 
 export interface InngestWorkerOptions {
@@ -24,14 +42,33 @@ export interface InngestWorkerOptions {
   recheckMaxMs: number;
 }
 
+/** What the request middleware hands the function, beside Inngest's own context. */
+interface RatchetRequest {
+  /** The step outputs the server sent with the request, keyed by hashed step id. */
+  memoized: Record<string, { type: string; data?: unknown }>;
+  /** Called once the request's response is ready, whether the function ended or not. */
+  onEnd?: () => void;
+}
+
 /**
  * Hands each request the step outputs the server sent with it, so the host can check determinism
- * and count attempts and state before it calls a step tool. Inngest creates one instance per request.
+ * and count attempts and state before it calls a step tool, and ends what the request watched when
+ * its response is ready: a request that stops at a new wait never returns from the function.
+ * Inngest creates one instance per request.
  */
-class MemoizedStepsMiddleware extends Middleware.BaseMiddleware {
-  readonly id = 'ratchet-memoized-steps';
+class RequestMiddleware extends Middleware.BaseMiddleware {
+  readonly id = 'ratchet-request';
+  readonly #request: RatchetRequest = { memoized: {} };
   override transformFunctionInput(arg: Middleware.TransformFunctionInputArgs): Middleware.TransformFunctionInputArgs {
-    return { ...arg, ctx: { ...arg.ctx, ratchetMemoized: arg.steps } as typeof arg.ctx };
+    this.#request.memoized = arg.steps;
+    return { ...arg, ctx: { ...arg.ctx, ratchet: this.#request } as typeof arg.ctx };
+  }
+  override async wrapRequest({ next }: Middleware.WrapRequestArgs): Promise<Middleware.Response> {
+    try {
+      return await next();
+    } finally {
+      this.#request.onEnd?.();
+    }
   }
 }
 
@@ -45,6 +82,8 @@ export class InngestWorker implements DriverWorker {
   readonly #executor: EffectRunner;
   readonly #options: InngestWorkerOptions;
   readonly #abort = new AbortController();
+  /** The migration requests of the runs this worker's requests are executing. */
+  readonly #migrations = new MigrationWatch<MigrationRequest>();
   #server: Server | undefined;
 
   constructor(executor: EffectRunner, options: InngestWorkerOptions) {
@@ -57,7 +96,11 @@ export class InngestWorker implements DriverWorker {
 
   async start(): Promise<void> {
     if (this.#server) return;
-    const functions = [...this.#executor.agents.values()].map((agent) => this.#function(agent));
+    const agents = [...this.#executor.agents.values()];
+    // Inngest slugs function ids: an agent with the notice function's id would replace it.
+    const taken = agents.find((agent) => slug(agent.name) === migrationNoticeFunctionId);
+    if (taken) throw new ConfigError(`The inngest driver keeps the function id "${migrationNoticeFunctionId}" for itself: rename agent "${taken.name}"`);
+    const functions = [...agents.map((agent) => this.#function(agent)), this.#migrationNotice()];
     const { serveHost, servePath, serveUrl } = this.#options;
     // The handler is built once the port is known; until then (a few ms) requests are refused.
     let handler: ((request: IncomingMessage, response: ServerResponse) => unknown) | undefined;
@@ -119,22 +162,32 @@ export class InngestWorker implements DriverWorker {
         triggers: [{ event: eventNames.startTrigger(app), if: `event.data.agent == ${celString(agent.name)}` }],
         // Ratchet counts attempts per step itself (its retry policy); this is only Inngest's ceiling.
         retries: (maxInngestAttempts - 1) as 20,
-        middleware: [MemoizedStepsMiddleware],
+        middleware: [RequestMiddleware],
       },
       async (ctx) => {
-        const data = ctx.event.data as unknown as StartEventData;
+        const data = parseEventData(startEventDataSchema, ctx.event.data, `the start event ${ctx.event.name}`);
+        const request = (ctx as unknown as { ratchet: RatchetRequest }).ratchet;
+        // Asked in the background at the first step: a request made before this one began is found.
+        const watched = this.#migrations.watch(data.runId, { asked: false });
+        request.onEnd = () => this.#migrations.release(data.runId, watched);
         const host = new InngestHost({
           app,
           runId: data.runId,
+          inngestRunId: ctx.runId,
+          // The client sets `ts`; the server sets it on an event sent without one.
+          startEventTs: ctx.event.ts ?? 0,
+          journalVersion: data.journalVersion ?? 1,
           agent: agent.name,
           seed: data.seed,
           attempt: ctx.attempt,
-          memoized: (ctx as unknown as { ratchetMemoized?: Record<string, { type: string; data?: unknown }> }).ratchetMemoized ?? {},
+          memoized: request.memoized,
           startEventBytes: Buffer.byteLength(JSON.stringify(ctx.event)),
           ...(data.seeded ? { seededSignals: data.seeded.signals } : {}),
           steps: ctx.step as unknown as InngestSteps,
           executor: this.#executor,
           api: this.#options.api,
+          migrations: this.#migrations,
+          watched,
           signal: this.#abort.signal,
           limits: this.#options.limits,
           recheckMs: this.#options.recheckMs,
@@ -157,4 +210,26 @@ export class InngestWorker implements DriverWorker {
       },
     );
   }
+
+  /**
+   * The function a migration request event starts: it notes the request for the hosts running that
+   * run in this process, which stop at their next step. Not retried: with no worker up, hosts read
+   * the request when their requests begin, and the client does not wait for a worker.
+   */
+  #migrationNotice() {
+    const { app, client } = this.#options;
+    return client.createFunction(
+      { id: migrationNoticeFunctionId, name: 'Ratchet migration notice', triggers: [{ event: eventNames.migrateTrigger(app) }], retries: 0 },
+      async ({ event }) => {
+        const request = parseEventData(migrationRequestSchema, event.data, `the migration request event ${event.name}`);
+        this.#migrations.note(request.runId, request);
+        return null;
+      },
+    );
+  }
+}
+
+/** An id as Inngest slugs it (the SDK's `slugify`). */
+function slug(id: string): string {
+  return id.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/-+/g, '-').split('-').filter(Boolean).join('-');
 }

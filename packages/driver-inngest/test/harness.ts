@@ -1,6 +1,8 @@
+import { after, before } from 'node:test';
 import { createClient, type AgentDeclaration, type RatchetClient } from '@ratchet/core';
 import { createWorker } from '@ratchet/core/worker';
 import { inngestDriver, startInngestServer, type InngestDriverOptions, type InngestServer } from '../src/index.ts';
+import { ServerApi } from '../src/server-api.ts';
 import { blobAgent, echoAgent, pairAgent } from './fixtures/agents.ts';
 import { implementations } from './fixtures/implementations.ts';
 
@@ -8,6 +10,8 @@ export interface Harness {
   server: InngestServer;
   driverOptions: InngestDriverOptions;
   client: RatchetClient;
+  /** The server's REST reads, as the driver makes them. */
+  api: ServerApi;
   applied: string[];
   /** Starts a worker in this process; resolves with the URL the server calls. */
   startWorker(options?: { agents?: AgentDeclaration[]; driver?: Partial<InngestDriverOptions> }): Promise<{ url: string; stop(): Promise<void> }>;
@@ -35,6 +39,7 @@ export async function createHarness(driver: Partial<InngestDriverOptions> = {}):
     server,
     driverOptions,
     client,
+    api: new ServerApi({ baseUrl: server.baseUrl, signingKey: server.signingKey }),
     applied,
     async startWorker(options = {}) {
       const worker = await createWorker(inngestDriver({ ...driverOptions, ...options.driver }), {
@@ -51,4 +56,15 @@ export async function createHarness(driver: Partial<InngestDriverOptions> = {}):
       await server.stop();
     },
   };
+}
+
+/** A harness for the tests of one `describe`, with a worker of `agents` in this process: made before them, closed after. */
+export function suiteHarness(agents: AgentDeclaration[]): () => Harness {
+  let harness: Harness | undefined;
+  before(async () => {
+    harness = await createHarness();
+    await harness.startWorker({ agents });
+  });
+  after(() => harness?.close());
+  return () => harness!;
 }

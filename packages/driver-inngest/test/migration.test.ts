@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { ExecutionInterrupt, NonDeterminismError, PayloadTooLargeError, RunDeadLetteredError, RunMigratedError, RunNotFoundError, type RunDescription, type SeededJournal } from '@ratchet/core';
+import { ExecutionInterrupt, MigrationWatch, NonDeterminismError, PayloadTooLargeError, RunDeadLetteredError, RunMigratedError, RunNotFoundError, type RunDescription, type SeededJournal } from '@ratchet/core';
 import { spawnWorker, stopAll, type WorkerProcess } from '@ratchet/testing';
 import { InngestHost, type HostOptions } from '../src/host.ts';
-import type { EntryRecord } from '../src/protocol.ts';
-import { ServerApi } from '../src/server-api.ts';
+import type { EntryRecord, MigrationRequest } from '../src/protocol.ts';
+import type { ServerApi } from '../src/server-api.ts';
 import { echoAgent, migrantAgent } from './fixtures/agents.ts';
 import { createHarness, type Harness } from './harness.ts';
 
@@ -24,10 +24,8 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined | fal
 
 describe('inngest driver: migration and import on inngest start', () => {
   let h: Harness;
-  let api: ServerApi;
   before(async () => {
     h = await createHarness();
-    api = new ServerApi({ baseUrl: h.server.baseUrl, signingKey: h.server.signingKey });
     // Waits look at the buffered events again only after 30 s: a stop sooner than that was woken.
     await h.startWorker({ agents: [echoAgent, migrantAgent], driver: { recheckMs: 30_000 } });
   });
@@ -114,9 +112,9 @@ describe('inngest driver: migration and import on inngest start', () => {
     assert.deepEqual(wait && { stepId: wait.stepId, kind: wait.kind, position: wait.position }, { stepId: 'signal:approval:ship#1', kind: 'signal', position: 2 });
     assert.ok(wait!.deadline! >= waitStarted + 3_600_000 - 5_000 && wait!.deadline! <= Date.now() + 3_600_000, 'the journaled deadline: an hour after the wait began');
 
-    const signalEvents = (await api.listEvents(`ratchet/signal/${runId}`)).length;
+    const signalEvents = (await h.api.listEvents(`ratchet/signal/${runId}`)).length;
     await assert.rejects(h.client.approve(runId, 'ship', { by: 'too-late' }), (error: unknown) => error instanceof RunMigratedError && error.to === 'elsewhere');
-    assert.equal((await api.listEvents(`ratchet/signal/${runId}`)).length, signalEvents, 'nothing was sent');
+    assert.equal((await h.api.listEvents(`ratchet/signal/${runId}`)).length, signalEvents, 'nothing was sent');
 
     const seeded = await seedOf(runId);
     assert.deepEqual(seeded.entries.map((entry) => entry.stepId), ['step:echo#1', 'signal:go#1']);
@@ -188,7 +186,7 @@ describe('inngest driver: migration and import on inngest start', () => {
     await (await h.client.start(echoAgent, { texts: ['done'] }, { runId: 'mv-done' })).result({ timeoutMs: 30_000 });
     await h.client.requestMigration('mv-done', 'elsewhere');
     assert.equal((await h.client.describe('mv-done')).status, 'completed');
-    assert.deepEqual(await api.listEvents('ratchet/migrate/mv-done'), []);
+    assert.deepEqual(await h.api.listEvents('ratchet/migrate/mv-done'), []);
   });
 });
 
@@ -236,9 +234,16 @@ describe('inngest host: safe points for a migration stop', () => {
   });
   const host = (memoized: EntryRecord[]) => {
     const executed: string[] = [];
+    const migrations = new MigrationWatch<MigrationRequest>();
+    const watched = migrations.watch('r');
+    // The worker's notice function has told this request of the migration request.
+    migrations.note('r', { runId: 'r', to: 'elsewhere' });
     const options: HostOptions = {
       app: 'ratchet',
       runId: 'r',
+      inngestRunId: 'inngest-r',
+      startEventTs: 0,
+      journalVersion: 1,
       agent: 'pair',
       seed: 'r',
       attempt: 0,
@@ -247,6 +252,8 @@ describe('inngest host: safe points for a migration stop', () => {
       steps: { run: async (_id, body) => body(), waitForEvent: async () => null },
       executor: { execute: async (_target: unknown, _input: unknown, context: { stepId: string }) => (executed.push(context.stepId), { output: { text: 'A' }, compensable: false }) } as unknown as HostOptions['executor'],
       api: { listEvents: async (name: string) => (name.includes('/migrate/') ? [{ internal_id: '1', name, data: { runId: 'r', to: 'elsewhere' }, ts: 0 }] : []) } as unknown as ServerApi,
+      migrations,
+      watched,
       signal: new AbortController().signal,
       limits: { maxStepOutputBytes: 1_000_000, maxRunStateBytes: 10_000_000, maxSteps: 1_000 },
       recheckMs: 1_000,

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { z } from 'zod';
 import { defineAgent } from '@ratchet/core';
 import { echo } from './fixtures/agents.ts';
-import { createHarness, type Harness } from './harness.ts';
+import { suiteHarness } from './harness.ts';
 
 /** A step, a durable sleep, a step: the server and its Redis are killed during the sleep. */
 const napAgent = defineAgent({
@@ -19,14 +19,10 @@ const napAgent = defineAgent({
 });
 
 describe('inngest driver, the server and its Redis killed with SIGKILL', () => {
-  let h: Harness;
-  before(async () => {
-    h = await createHarness();
-    await h.startWorker({ agents: [napAgent] });
-  });
-  after(() => h.close());
+  const harness = suiteHarness([napAgent]);
 
   it('finishes a run across a restart on the same data, applying each step once', async () => {
+    const h = harness();
     const run = await h.client.start(napAgent, {}, { runId: 'nap-1' });
     // In the sleep: the first step is journaled, the second has not started.
     while (!(await h.client.journal('nap-1')).some((entry) => entry.stepId === 'step:echo#1')) await new Promise((resolve) => setTimeout(resolve, 20));
