@@ -207,8 +207,8 @@ export class InngestHost implements DurableHost {
       deadline: started.deadline,
       // A request that came after the last look is found by the next step.
       endAtDeadline: true,
-      look: async () => {
-        const migration = await this.#migrationRequest();
+      look: async (wokenBy) => {
+        const migration = await this.#migrationRequest(wokenBy);
         return migration ? { migration } : {};
       },
     });
@@ -224,8 +224,9 @@ export class InngestHost implements DurableHost {
       // A migration request's wake-up is sent on the same event name.
       if: `async.data.name == ${celString(call.signal)} || async.data.name == ${celString(migrationWakeName)}`,
       deadline: started.deadline,
-      look: async () => {
-        const [migration, events] = await Promise.all([this.#migrationRequest(), this.#options.api.listEvents(eventNames.signal(this.#options.app, this.runId))]);
+      look: async (wokenBy) => {
+        const signals = this.#options.api.listEvents(eventNames.signal(this.#options.app, this.runId), { including: wokenBy });
+        const [migration, events] = await Promise.all([this.#migrationRequest(), signals]);
         if (migration) return { migration };
         const signal = bufferedSignals(this.#options.seededSignals, events).find((s) => s.name === call.signal && !this.#consumedSignals.has(s.id));
         return signal ? { event: { internalId: signal.id, data: { name: signal.name, payload: signal.payload } } } : {};
@@ -383,8 +384,8 @@ export class InngestHost implements DurableHost {
       event,
       if: `async.data.incident == ${celString(incident)}`,
       deadline: null,
-      look: async () => {
-        const found = (await this.#options.api.listEvents(event)).find((e) => e.data.incident === incident);
+      look: async (wokenBy) => {
+        const found = (await this.#options.api.listEvents(event, { including: wokenBy })).find((e) => e.data.incident === incident);
         return found ? { event: { internalId: found.internal_id, data: found.data } } : {};
       },
     });
@@ -403,14 +404,16 @@ export class InngestHost implements DurableHost {
       event: string;
       if?: string;
       deadline: number | null;
-      look: () => Promise<Pick<LookupRecord, 'event' | 'migration'>>;
+      /** `wokenBy`: the id of the event that ended the last wait, which the look's read must list. */
+      look: (wokenBy: string | undefined) => Promise<Pick<LookupRecord, 'event' | 'migration'>>;
       /** Whether a wait that timed out at the deadline ends it without a last look (nothing found then is due). */
       endAtDeadline?: boolean;
     },
   ): Promise<LookupRecord | undefined> {
+    let wokenBy: string | undefined;
     for (let slice = 0; ; slice++) {
       const look = (await this.#run(`${baseId}@look#${slice}`, async () => {
-        const found = await options.look();
+        const found = await options.look(wokenBy);
         return { ratchet: 'lookup', ...found, at: Date.now(), execution: this.execution } satisfies LookupRecord;
       })) as LookupRecord;
       if (look.event || look.migration) return look;
@@ -424,6 +427,7 @@ export class InngestHost implements DurableHost {
       const timeout = toDeadline ? new Date(options.deadline!) : sliceMs;
       const woken = await this.#step(() => this.#steps.waitForEvent(`${baseId}@wait#${slice}`, { event: options.event, timeout, ...(options.if ? { if: options.if } : {}) }));
       if (toDeadline && woken === null && options.endAtDeadline) return undefined;
+      wokenBy = wokenEventId(woken);
     }
   }
 
@@ -432,9 +436,9 @@ export class InngestHost implements DurableHost {
    * run's migrate name (a page of up to 50; there is one per request). Called only inside steps that
    * run, never on replay: the step's memoized output keeps the answer.
    */
-  async #migrationRequest(): Promise<MigrationRequest | undefined> {
+  async #migrationRequest(wokenBy?: string): Promise<MigrationRequest | undefined> {
     const name = eventNames.migrate(this.#options.app, this.runId);
-    const [oldest] = await this.#options.api.listEvents(name);
+    const [oldest] = await this.#options.api.listEvents(name, { including: wokenBy });
     return oldest ? parseEventData(migrationRequestSchema, oldest.data, `the migration request event ${name}`) : undefined;
   }
 
@@ -584,4 +588,10 @@ export class InngestHost implements DurableHost {
 /** The key Inngest gives a step's output in the memo: the SHA-1 of its id, in hex (the SDK's `hashId`). */
 function stepKey(id: string): string {
   return createHash('sha1').update(id).digest('hex');
+}
+
+/** The id of the event a `step.waitForEvent` returned (null when it timed out). */
+function wokenEventId(woken: unknown): string | undefined {
+  const id = typeof woken === 'object' && woken !== null ? (woken as { id?: unknown }).id : undefined;
+  return typeof id === 'string' ? id : undefined;
 }

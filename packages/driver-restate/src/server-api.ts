@@ -1,4 +1,7 @@
-import { engineFetch } from '@ratchet/core';
+import { EngineRequestError, engineFetch } from '@ratchet/core';
+
+// What the ingress answers a peek at the output of a workflow that has not ended ("Not ready").
+const workflowNotReadyStatus = 470;
 
 /**
  * The few HTTP calls the driver makes to a Restate server: its ingress (start a workflow, call a
@@ -50,6 +53,22 @@ export class RestateApi {
       return { done: true, value: (text ? JSON.parse(text) : null) as T };
     } catch (error) {
       if (isTimeout(error)) return { done: false };
+      throw error;
+    }
+  }
+
+  /**
+   * Whether a workflow's run handler is still running (the ingress answers 470 to a peek at its
+   * output until it ends): one ingress call, with no worker needed and no SQL query. Undefined for
+   * any other answer (ended, or unknown to the server), which the caller reads elsewhere.
+   */
+  async workflowRunning(service: string, key: string): Promise<true | undefined> {
+    try {
+      await this.#fetch(`${this.ingressUrl}/restate/workflow/${encodeURIComponent(service)}/${encodeURIComponent(key)}/output`, { method: 'GET' });
+      return undefined;
+    } catch (error) {
+      if (error instanceof EngineRequestError && error.status === workflowNotReadyStatus) return true;
+      if (error instanceof EngineRequestError && error.status !== undefined) return undefined;
       throw error;
     }
   }

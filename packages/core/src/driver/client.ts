@@ -101,7 +101,7 @@ export class RatchetClient {
    * own way). A run that ends between this read and the send is the engine's to settle.
    */
   async #refuseEnded(runId: string, action: string): Promise<void> {
-    const end = this.#client.readRunEnd ? await this.#client.readRunEnd(runId) : endOf(await this.#client.describeRun(runId));
+    const end = this.#client.readRunEnd ? await this.#client.readRunEnd(runId) : runEndOf(await this.#client.describeRun(runId));
     if (end?.status === 'completed' || end?.status === 'failed') throw new RunEndedError(runId, end.status, action);
     if (end?.status === 'migrated') throw new RunMigratedError(runId, end.to);
   }
@@ -214,7 +214,7 @@ export async function createClient(driver: Driver): Promise<RatchetClient> {
 const importableStatuses: ReadonlySet<RunDescription['status']> = new Set(['migrated', 'completed', 'failed']);
 
 /** How a described run ended, in the shape of `DriverClient.readRunEnd`. */
-function endOf(run: RunDescription): RunEnd | undefined {
+export function runEndOf(run: RunDescription): RunEnd | undefined {
   if (run.status === 'completed' || run.status === 'failed') return { status: run.status };
   if (run.status === 'migrated') return { status: 'migrated', to: run.migration?.to ?? 'unknown' };
   return undefined;
