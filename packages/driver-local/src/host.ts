@@ -7,7 +7,6 @@ import {
   assertSameStep,
   decideAttempt,
   deserializeError,
-  digest,
   effectContext,
   migrationStop,
   type DurableHost,
@@ -18,7 +17,7 @@ import {
   type StepCall,
   type EffectRunner,
 } from '@ratchet/core';
-import type { JournalRow } from './journal.ts';
+import { spelledBy, type JournalRow } from './journal.ts';
 import type { ClaimedRun, RunStore } from './run-store.ts';
 
 /**
@@ -208,9 +207,9 @@ export class LocalHost implements DurableHost {
       run_id: this.runId,
       position: call.position,
       step_id: call.stepId,
-      kind: call.kind,
-      name: call.name,
-      input_digest: digest(input ?? null),
+      ...spelledBy(call.stepId, call.kind, call.name),
+      // The digest of the stored input, derived on read (see JournalRow): digest(JSON.parse(JSON.stringify(x))) is digest(x).
+      input_digest: '',
       input: input === undefined ? null : JSON.stringify(input),
       status: outcome.status,
       output: outcome.output === undefined ? null : JSON.stringify(outcome.output),

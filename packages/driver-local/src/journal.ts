@@ -1,11 +1,16 @@
-import { withCompletionMetadata, type JournalEntry, type SerializedError, type StepKind } from '@ratchet/core';
+import { digest, parseStepId, withCompletionMetadata, type JournalEntry, type SerializedError, type StepKind } from '@ratchet/core';
 
-/** A `journal` table row as SQLite returns it. */
+/**
+ * A `journal` table row as SQLite returns it. What the row says otherwise is stored empty (`''`,
+ * no bytes in SQLite's record) and derived on read: the kind and name its step id spells, and the
+ * digest of its input (every row a worker writes; an imported entry's only when they agree).
+ * Rows written before that carry all three, and read the same.
+ */
 export interface JournalRow {
   run_id: string;
   position: number;
   step_id: string;
-  kind: StepKind;
+  kind: StepKind | '';
   name: string;
   input_digest: string;
   input: string | null;
@@ -25,9 +30,8 @@ export function toJournalRow(runId: string, entry: JournalEntry): JournalRow {
     run_id: runId,
     position: entry.position,
     step_id: entry.stepId,
-    kind: entry.kind,
-    name: entry.name,
-    input_digest: entry.inputDigest,
+    ...spelledBy(entry.stepId, entry.kind, entry.name),
+    input_digest: entry.input !== undefined && digest(entry.input) === entry.inputDigest ? '' : entry.inputDigest,
     input: entry.input === undefined ? null : JSON.stringify(entry.input),
     status: entry.status,
     output: entry.output === undefined ? null : JSON.stringify(entry.output),
@@ -42,12 +46,13 @@ export function toJournalRow(runId: string, entry: JournalEntry): JournalRow {
 
 /** Reads a row back into Ratchet's common journal entry. */
 export function toJournalEntry(row: JournalRow): JournalEntry {
+  const spelled = row.kind === '' ? parseStepId(row.step_id) : undefined;
   const entry: JournalEntry = {
     position: row.position,
     stepId: row.step_id,
-    kind: row.kind,
-    name: row.name,
-    inputDigest: row.input_digest,
+    kind: spelled?.kind ?? (row.kind as StepKind),
+    name: spelled?.name ?? row.name,
+    inputDigest: row.input_digest === '' ? digest(row.input === null ? null : JSON.parse(row.input)) : row.input_digest,
     status: row.status,
     attempts: row.attempts,
     startedAt: row.started_at,
@@ -59,4 +64,10 @@ export function toJournalEntry(row: JournalRow): JournalEntry {
   if (row.error !== null) entry.error = JSON.parse(row.error) as SerializedError;
   if (row.compensable) entry.compensable = true;
   return withCompletionMetadata(entry);
+}
+
+/** The kind and name to store: empty when the step id spells them (as every step id core makes does). */
+export function spelledBy(stepId: string, kind: StepKind, name: string): { kind: StepKind | ''; name: string } {
+  const parsed = parseStepId(stepId);
+  return parsed.kind === kind && parsed.name === name ? { kind: '', name: '' } : { kind, name };
 }
