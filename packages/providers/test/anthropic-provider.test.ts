@@ -232,6 +232,24 @@ describe('anthropic provider: failures are classified ProviderErrors', () => {
     assert.match(messages[3]!, /^anthropic:claude-test failed \(unknown\): the answer is not JSON \(Unterminated string/);
   });
 
+  it('keeps the prompt tokens of message_start when a message_delta leaves them out, and takes the cumulative ones it carries', async () => {
+    const sse = (...events: object[]) => ({ raw: events.map((e) => `event: ${(e as { type: string }).type}\ndata: ${JSON.stringify(e)}\n\n`).join(''), contentType: 'text/event-stream' });
+    const start = { type: 'message_start', message: { id: 'm1', type: 'message', role: 'assistant', model: 'claude-test', content: [], stop_reason: null, usage: { input_tokens: 12, cache_read_input_tokens: 30, output_tokens: 1 } } };
+    const text = [
+      { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } },
+      { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Hi' } },
+      { type: 'content_block_stop', index: 0 },
+    ];
+    server.script(
+      sse(start, ...text, { type: 'message_delta', delta: { stop_reason: 'end_turn' }, usage: { output_tokens: 5 } }, { type: 'message_stop' }),
+      sse(start, ...text, { type: 'message_delta', delta: { stop_reason: 'end_turn' }, usage: { input_tokens: 14, cache_read_input_tokens: null, output_tokens: 6 } }, { type: 'message_stop' }),
+    );
+    const omitted = await provider().doComplete(ask('hi'), { onToken: () => {} });
+    assert.deepEqual(omitted.usage, { inputTokens: 42, outputTokens: 5, totalTokens: 47 });
+    const cumulative = await provider().doComplete(ask('hi'), { onToken: () => {} });
+    assert.deepEqual(cumulative.usage, { inputTokens: 44, outputTokens: 6, totalTokens: 50 }, 'a null counter keeps the start\'s');
+  });
+
   it('a request the SDK refuses to send is a bad request', async () => {
     // The SDK caps some models' non-streaming max_tokens lower than the ten-minute rule (8,192 here).
     const error = await failure(provider().doComplete({ ...ask('hi', 'claude-opus-4@20250514'), maxOutputTokens: 10_000 }, {}));

@@ -19,7 +19,20 @@ export async function collectAnthropicStream(
   let text = '';
   let model = context.model;
   let stopReason: Anthropic.StopReason | null = null;
-  let inputTokens = 0;
+  // The prompt's counters as message_start gave them, each overwritten by a message_delta that
+  // carries it: the delta's counters are cumulative and left out where they do not apply (the SDK's
+  // MessageStream accumulates them the same way), so an absent one keeps the start's count.
+  const prompt: { input_tokens: number | null; cache_creation_input_tokens: number | null; cache_read_input_tokens: number | null } = {
+    input_tokens: null,
+    cache_creation_input_tokens: null,
+    cache_read_input_tokens: null,
+  };
+  const counted = (usage: { input_tokens?: number | null; cache_creation_input_tokens?: number | null; cache_read_input_tokens?: number | null }) => {
+    for (const key of ['input_tokens', 'cache_creation_input_tokens', 'cache_read_input_tokens'] as const) {
+      const value = usage[key];
+      if (value !== null && value !== undefined) prompt[key] = value;
+    }
+  };
   let outputTokens = 0;
   let stopped = false;
   const toolCalls = new Map<number, { id: string; name: string; arguments: string; startInput: unknown }>();
@@ -28,7 +41,7 @@ export async function collectAnthropicStream(
     switch (event.type) {
       case 'message_start':
         model = event.message.model;
-        inputTokens = anthropicInputTokens(event.message.usage);
+        counted(event.message.usage);
         outputTokens = event.message.usage.output_tokens;
         break;
       case 'content_block_start':
@@ -49,13 +62,14 @@ export async function collectAnthropicStream(
       case 'message_delta':
         stopReason = event.delta.stop_reason ?? stopReason;
         outputTokens = event.usage.output_tokens;
-        if (event.usage.input_tokens !== null) inputTokens = anthropicInputTokens(event.usage);
+        counted(event.usage);
         break;
       case 'message_stop':
         stopped = true;
         break;
     }
   }
+  const inputTokens = anthropicInputTokens(prompt);
   // The SDK ends the iteration quietly when the request is aborted; an abort is still a failure here.
   if (signal?.aborted) throw new APIUserAbortError();
   if (!stopped) throw incompleteStream(context);
