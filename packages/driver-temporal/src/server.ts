@@ -99,8 +99,9 @@ async function waitUntilServing(address: string, child: ChildProcess, timeoutMs:
     try {
       const connection = await Connection.connect({ address, connectTimeout: 1_000 });
       try {
-        // The namespace is registered a moment after the frontend starts listening.
-        await connection.workflowService.describeNamespace({ namespace: 'default' });
+        // The namespace is registered a moment after the frontend starts listening. Bounded, so a
+        // server that accepts but does not answer cannot hold the start past its timeout.
+        await connection.withDeadline(Math.min(deadline, Date.now() + 2_000), () => connection.workflowService.describeNamespace({ namespace: 'default' }));
         return;
       } finally {
         await connection.close();
