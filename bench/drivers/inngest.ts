@@ -55,7 +55,7 @@ export const inngest: BenchDriver = {
         recovery: { rounds: 5, steps: [10, 100, 800] },
         throughput: { batches: 5, runs: 30 },
         bytes: { steps: 50, completions: 20 },
-        memory: { processes: 2, batches: 2, runs: 20 },
+        memory: { processes: 2, batches: 2, runs: 20, parked: 1000, replaySteps: 800 },
       },
       stop: () => server.stop(),
     };

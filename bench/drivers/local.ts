@@ -39,7 +39,7 @@ export const local: BenchDriver = {
         throughput: { batches: 7, runs: 100 },
         // SQLite stores in 4 KiB pages: enough rows that page granularity washes out.
         bytes: { steps: 400, completions: 100 },
-        memory: { processes: 2, batches: 5, runs: 50 },
+        memory: { processes: 2, batches: 5, runs: 50, parked: 1000, replaySteps: 5000 },
       },
       async stop() {
         rmSync(dir, { recursive: true, force: true });

@@ -52,7 +52,7 @@ export const restate: BenchDriver = {
         recovery: { rounds: 5, steps: [10, 100, 1_000] },
         throughput: { batches: 5, runs: 30 },
         bytes: { steps: 50, completions: 20 },
-        memory: { processes: 2, batches: 3, runs: 20 },
+        memory: { processes: 2, batches: 3, runs: 20, parked: 1000, replaySteps: 5000 },
       },
       stop: () => server.stop(),
     };

@@ -73,7 +73,7 @@ export const temporal: BenchDriver = {
         recovery: { rounds: 5, steps: [10, 100, 1_000] },
         throughput: { batches: 5, runs: 20 },
         bytes: { steps: 50, completions: 20 },
-        memory: { processes: 2, batches: 2, runs: 20 },
+        memory: { processes: 2, batches: 2, runs: 20, parked: 1000, replaySteps: 500 },
       },
       async stop() {
         await connection.close();

@@ -20,36 +20,59 @@ export interface MemorySample {
 }
 
 export interface MemoryResult {
-  /** One sample per process; ratios are Ratchet / bare. */
+  /** One sample per process; ratios are Ratchet / bare. Batches of short runs. */
   peakRss: SideComparison;
   heap: SideComparison;
+  /** `scale.parked` runs parked on a signal wait (as on an approval) at once. */
+  parked?: { peakRss: SideComparison; heap: SideComparison };
+  /** A new worker replaying a run of `scale.replaySteps` journaled steps up to its next step, per step, KiB. */
+  replay?: { peakRssPerStepKiB: SideComparison; heapPerStepKiB: SideComparison };
 }
+
+/** What a memory process does: see `measureMemory`. */
+export type MemoryMode = 'batches' | 'parked' | 'replay';
 
 const processScript = fileURLToPath(new URL('./memory-process.ts', import.meta.url));
 
 /**
- * The worker's memory: each side in a fresh process of its own, with its own engine (started after
- * the bench's engine for the other figures stopped), runs `batches` batches, each `runs` 5-step
- * runs and `runs` one-completion runs at once. Sides alternate which goes first, process by process.
+ * The worker's memory, each side in a fresh process of its own with its own engine (started after
+ * the bench's engine for the other figures stopped), `processes` processes per side and mode, the
+ * sides alternating which goes first:
+ * - batches: `batches` batches, each `runs` 5-step runs and `runs` one-completion runs at once;
+ * - parked: `parked` runs, each one step and then waiting for a signal, all parked at once;
+ * - replay: one run of `replaySteps` steps parked by one worker, then a new worker replays it up to
+ *   its next step (what the new worker grew by, per journaled step).
  */
 export async function measureMemory(driver: BenchDriver['name'], scale: BenchScale['memory']): Promise<MemoryResult> {
-  const samples = { ratchet: [] as MemorySample[], bare: [] as MemorySample[] };
-  for (let round = 0; round < scale.processes; round++) {
-    for (const side of round % 2 === 0 ? (['ratchet', 'bare'] as const) : (['bare', 'ratchet'] as const)) {
-      samples[side].push(await sampleProcess(driver, side, scale));
+  const sample = async (mode: MemoryMode, args: string[]) => {
+    const samples = { ratchet: [] as MemorySample[], bare: [] as MemorySample[] };
+    for (let round = 0; round < scale.processes; round++) {
+      for (const side of round % 2 === 0 ? (['ratchet', 'bare'] as const) : (['bare', 'ratchet'] as const)) {
+        samples[side].push(await sampleProcess(driver, side, mode, args));
+      }
     }
-  }
-  const compare = (pick: (sample: MemorySample) => number) => compareSummaries(samples.ratchet.map(pick), samples.bare.map(pick));
-  return { peakRss: compare((s) => s.peakRssMiB), heap: compare((s) => s.heapMiB) };
+    return (pick: (sample: MemorySample) => number) => compareSummaries(samples.ratchet.map(pick), samples.bare.map(pick));
+  };
+  const batches = await sample('batches', ['--batches', String(scale.batches), '--runs', String(scale.runs)]);
+  const parked = await sample('parked', ['--runs', String(scale.parked)]);
+  const replay = await sample('replay', ['--steps', String(scale.replaySteps)]);
+  const perStepKiB = (mib: number) => (mib * 1024) / scale.replaySteps;
+  return {
+    peakRss: batches((s) => s.peakRssMiB),
+    heap: batches((s) => s.heapMiB),
+    parked: { peakRss: parked((s) => s.peakRssMiB), heap: parked((s) => s.heapMiB) },
+    replay: { peakRssPerStepKiB: replay((s) => perStepKiB(s.peakRssMiB)), heapPerStepKiB: replay((s) => perStepKiB(s.heapMiB)) },
+  };
 }
 
-function sampleProcess(driver: string, side: 'ratchet' | 'bare', scale: BenchScale['memory']): Promise<MemorySample> {
-  const args = ['--driver', driver, '--side', side, '--batches', String(scale.batches), '--runs', String(scale.runs)];
-  const child = spawn(process.execPath, [...process.execArgv, '--expose-gc', processScript, ...args], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+function sampleProcess(driver: string, side: 'ratchet' | 'bare', mode: MemoryMode, args: string[]): Promise<MemorySample> {
+  const child = spawn(process.execPath, [...process.execArgv, '--expose-gc', processScript, '--driver', driver, '--side', side, '--mode', mode, ...args], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   return new Promise((resolve, reject) => {
     let sample: MemorySample | undefined;
     child.on('message', (message) => (sample = message as MemorySample));
     child.on('error', reject);
-    child.on('exit', (code) => (sample && code === 0 ? resolve(sample) : reject(new Error(`the ${side} memory process of ${driver} exited with ${code} and no sample`))));
+    child.on('exit', (code) => (sample && code === 0 ? resolve(sample) : reject(new Error(`the ${side} ${mode} memory process of ${driver} exited with ${code} and no sample`))));
   });
 }

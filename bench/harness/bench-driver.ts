@@ -43,8 +43,11 @@ export interface BenchScale {
   throughput: { batches: number; runs: number };
   /** Extra steps and completions between the two runs whose stored bytes are compared. */
   bytes: { steps: number; completions: number };
-  /** Worker processes per side, each running `batches` batches of `runs` runs per memory workload. */
-  memory: { processes: number; batches: number; runs: number };
+  /**
+   * Worker processes per side and memory mode: `batches` batches of `runs` runs per memory workload;
+   * `parked` runs waiting for a signal at once; one run of `replaySteps` steps replayed (see memory.ts).
+   */
+  memory: { processes: number; batches: number; runs: number; parked: number; replaySteps: number };
 }
 
 /** `--quick`: a few repetitions of every figure, to see that a change runs, not what it costs. */
@@ -59,6 +62,6 @@ export function quickScale(scale: BenchScale): BenchScale {
     recovery: { rounds: 2, steps: scale.recovery.steps.slice(0, 2) },
     throughput: { batches: 2, runs: few(scale.throughput.runs, 10) },
     bytes: { steps: few(scale.bytes.steps, 10), completions: few(scale.bytes.completions, 5) },
-    memory: { processes: 1, batches: 2, runs: few(scale.memory.runs, 10) },
+    memory: { processes: 1, batches: 2, runs: few(scale.memory.runs, 10), parked: few(scale.memory.parked, 20), replaySteps: few(scale.memory.replaySteps, 50) },
   };
 }

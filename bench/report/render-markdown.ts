@@ -128,6 +128,31 @@ export function renderMarkdown(report: BenchReport): string {
         return [d.name, mib(peakRss.ratchet.median), mib(peakRss.bare.median), ratio(peakRss.ratio), mib(heap.ratchet.median), mib(heap.bare.median), ratio(heap.ratio), `${processes} + ${processes} × ${batches * runs * 2} runs`];
       },
     ),
+    ...tableSection(
+      'Parked runs',
+      drivers,
+      (d) => d.memory?.parked,
+      [
+        'The same, for runs that wait: a fresh worker process starts that many runs, each one step and then a',
+        'signal wait (an approval is one), and is measured once every run is parked. A worker that keeps',
+        'nothing of a parked run (Inngest\'s requests, Restate\'s suspended invocations) grows by its start only.',
+      ],
+      ['driver', 'peak RSS: Ratchet', 'bare', 'ratio (95% CI)', 'heap kept: Ratchet', 'bare', 'ratio (95% CI)', 'processes × runs'],
+      (d, { peakRss, heap }) => [d.name, mib(peakRss.ratchet.median), mib(peakRss.bare.median), ratio(peakRss.ratio), mib(heap.ratchet.median), mib(heap.bare.median), ratio(heap.ratio), `${d.scale.memory.processes} + ${d.scale.memory.processes} × ${d.scale.memory.parked} parked`],
+    ),
+    ...tableSection(
+      'Replay memory',
+      drivers,
+      (d) => d.memory?.replay,
+      [
+        'A run of that many no-op steps is journaled by one worker and parked; a new worker in a fresh process',
+        'replays it to its next step. Per journaled step: what the process\'s peak RSS grew by from the new',
+        'worker\'s start, and the heap the main isolate kept at that next step (a full GC first), while the',
+        'run is still live in the worker.',
+      ],
+      ['driver', 'steps', 'peak RSS / step: Ratchet', 'bare', 'ratio (95% CI)', 'heap kept / step: Ratchet', 'bare', 'ratio (95% CI)'],
+      (d, { peakRssPerStepKiB: rss, heapPerStepKiB: heap }) => [d.name, String(d.scale.memory.replaySteps), kib(rss.ratchet.median), kib(rss.bare.median), ratio(rss.ratio), kib(heap.ratchet.median), kib(heap.bare.median), ratio(heap.ratio)],
+    ),
     '## Machine',
     '',
     `- CPU: ${machine.cpu}; \`nproc\`: ${machine.nproc}; ${machine.os}; Node ${machine.node}`,
@@ -224,6 +249,10 @@ function ms(value: number, digits?: number): string {
 
 function mib(value: number): string {
   return `${value.toFixed(1)} MiB`;
+}
+
+function kib(value: number): string {
+  return `${value.toFixed(2)} KiB`;
 }
 
 function rate(msPerRun: number): string {

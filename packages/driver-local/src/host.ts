@@ -37,6 +37,7 @@ export class LocalHost implements DurableHost {
   readonly #executor: EffectRunner;
   readonly #workerId: string;
   readonly #signal: AbortSignal;
+  /** The run's journaled rows by position, each until this execution has replayed it. */
   readonly #journal: Map<number, JournalRow>;
   readonly #inFlight = new InFlightEffects();
   readonly #gate = new AttemptGate();
@@ -159,6 +160,8 @@ export class LocalHost implements DurableHost {
     if (row) {
       assertSameStep(call.position, row.step_id, call.stepId);
       this.#gate.settled(row.execution);
+      // An execution asks each position once: a replayed row is not kept for the rest of a long run.
+      this.#journal.delete(call.position);
     }
     return row;
   }
@@ -191,7 +194,6 @@ export class LocalHost implements DurableHost {
   ): Promise<JournalRow> {
     const row = this.#row(call, input, startedAt, attempts, outcome);
     await this.#store.append(this.#workerId, row);
-    this.#journal.set(call.position, row);
     this.#gate.settled(this.execution);
     return row;
   }
