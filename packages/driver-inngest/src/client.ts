@@ -1,7 +1,7 @@
 import type { Inngest } from 'inngest';
 import {
   PayloadTooLargeError,
-  CapabilityError,
+  contiguousPrefix,
   EngineRequestError,
   MigrationError,
   jsonByteLength,
@@ -21,6 +21,7 @@ import { readRunRecord, type RunRecord } from './journal.ts';
 import {
   currentJournalVersion,
   eventNames,
+  generationOf,
   migrateEventId,
   migrationWakeName,
   parseEventData,
@@ -43,6 +44,9 @@ const sdkEventFieldsBytes = 1_024;
 const requestVisibleWithinMs = 10_000;
 // Inngest run statuses that end an Inngest run (a notice function's, or a Ratchet run's).
 const endedStatuses = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
+
+/** A run as `#read` reads it: its record, its description, and its latest generation's start data. */
+type RunRead = RunRecord & { description: RunDescription; latest: StartEventData };
 
 /**
  * The Inngest driver's client. A run is found by its start event (named after the run id), its
@@ -102,24 +106,32 @@ export class InngestClient implements DriverClient {
       ...(request.seeded ? { seeded: request.seeded } : {}),
       journalVersion: currentJournalVersion,
     };
-    // The event id makes a second send (a retry, a racing start) start nothing more. Its `ts` is
-    // set here, so the copy below dates compact entries as the server's does.
-    const name = eventNames.start(this.#app, request.runId);
-    const event = { name, id: startEventId(request.runId), data, ts: Date.now() };
+    const sent = await this.#sendStart(data, 'the run was not started');
+    this.#started.set(request.runId, sent);
+    return { created: true, agent: request.agent, inputDigest: request.inputDigest };
+  }
+
+  /**
+   * Sends a start event (the run's own, or a continuation's). The event id makes a second send (a
+   * retry, a racing start) start nothing more. Its `ts` is set here, so the copy returned dates
+   * compact entries as the server's does.
+   */
+  async #sendStart(data: StartEventData, refused: string): Promise<StoredEvent> {
+    const name = eventNames.start(this.#app, data.runId);
+    const event = { name, id: startEventId(data.runId, generationOf(data)), data, ts: Date.now() };
     // The server refuses an event past its limit; refused here, nothing is sent and nothing starts.
     const bytes = jsonByteLength(event) + sdkEventFieldsBytes;
     if (bytes > this.#maxEventBytes) {
       throw new PayloadTooLargeError({
-        what: `The start event of run "${request.runId}"`,
+        what: `The start event of run "${data.runId}"`,
         bytes,
         limitBytes: this.#maxEventBytes,
         engine: 'Inngest',
-        hint: 'the run was not started. Its input and seeded journal travel in that event: keep large payloads outside them (store them and pass a reference), or raise maxEventBytes where the server accepts more',
+        hint: `${refused}. Its input and seeded journal travel in that event: keep large payloads outside them (store them and pass a reference), or raise maxEventBytes where the server accepts more`,
       });
     }
     const sent = await this.#send(event);
-    this.#started.set(request.runId, { internal_id: sent.ids[0] ?? '', name, data: { ...data }, ts: event.ts });
-    return { created: true, agent: request.agent, inputDigest: request.inputDigest };
+    return { internal_id: sent.ids[0] ?? '', id: event.id, name, data: { ...data }, ts: event.ts };
   }
 
   /**
@@ -148,10 +160,10 @@ export class InngestClient implements DriverClient {
   async readRunEnd(runId: string): Promise<RunEnd | undefined> {
     const events = await this.#startEvents(runId);
     if (events.length === 0) throw new RunNotFoundError(runId);
-    for (const event of events) {
+    // The newest first: a redriven run's latest Inngest run is the one that says whether it ended.
+    for (const event of [...events].reverse()) {
       const [run] = await this.#api.eventRuns(event.internal_id);
       if (!run) continue;
-      this.#inngestRunIds.set(runId, run.id);
       if (!endedStatuses.has(run.status)) return undefined;
       return runEndOf((await this.#read(runId)).description);
     }
@@ -216,18 +228,11 @@ export class InngestClient implements DriverClient {
    * the steps before it stay memoized on the server and are not re-run.
    */
   async redriveRun(runId: string): Promise<void> {
-    const { deadLetter, description } = await this.#read(runId);
+    const read = await this.#read(runId);
+    const { deadLetter, description } = read;
     if (!deadLetter) {
-      if (description.status !== 'dead-lettered') return;
-      // The server itself gave up (its 20 retries of one request failed: no worker answered for that
-      // long). Inngest's "rerun from step" would start a new Inngest run that executes that step again,
-      // so Ratchet does not do it behind the caller's back.
-      throw new CapabilityError(
-        'inngest',
-        `redrive run "${runId}"`,
-        `the Inngest server failed it itself (${description.deadLetter?.error.message ?? 'unknown'}), and it cannot be redriven without running its last step again. ` +
-          'Rerun it from the Inngest UI ("Rerun from step") or start a new run.',
-      );
+      if (description.status === 'dead-lettered') await this.#continueRun(runId, read);
+      return;
     }
     const data: RedriveEventData = { runId, incident: deadLetter.incident };
     await this.#send({ name: eventNames.redrive(this.#app, runId), id: `ratchet-redrive:${runId}:${deadLetter.incident}`, data });
@@ -251,33 +256,66 @@ export class InngestClient implements DriverClient {
 
   async close(): Promise<void> {}
 
-  async #read(runId: string): Promise<RunRecord & { description: RunDescription }> {
+  async #read(runId: string): Promise<RunRead> {
     const events = await this.#startEvents(runId);
     if (events.length === 0) throw new RunNotFoundError(runId);
     const start = events[0]!;
     const data = this.#startData(runId, start);
-    // A seeded run's journal starts with the entries it continues, as they were handed over.
-    const seededEntries = data.seeded?.entries ?? [];
     const identity = {
       runId,
       agent: data.agent,
       createdAt: Date.parse(new Date(start.ts).toISOString()),
-      ...(data.seeded ? { seededSteps: seededEntries.length } : {}),
+      ...(data.seeded ? { seededSteps: data.seeded.entries.length } : {}),
     };
-    const inngestRunId = await this.#inngestRunId(runId, events);
+    // A redriven run goes on in its latest generation's Inngest run, which starts from the journal
+    // the ones before it left (see `#continueRun`): that run's start event and trace are the run's.
+    const { latest, latestData, inngestRunId } = await this.#latestGeneration(runId, events);
+    // A seeded run's journal starts with the entries it continues, as they were handed over.
+    const seededEntries = latestData.seeded?.entries ?? [];
+    const consumedBefore = latestData.continues?.consumedSignals ?? [];
     const trace = inngestRunId ? await this.#api.trace(inngestRunId) : undefined;
     if (!trace) {
-      return { journal: () => seededEntries, consumedSignals: new Set(), description: { ...identity, status: 'pending', executions: 0, updatedAt: identity.createdAt } };
+      const status = generationOf(latestData) > 0 ? 'running' : 'pending';
+      return { journal: () => seededEntries, consumedSignals: new Set(consumedBefore), latest: latestData, description: { ...identity, status, executions: 0, updatedAt: identity.createdAt } };
     }
-    const record = readRunRecord(trace, start.ts);
+    const record = readRunRecord(trace, latest.ts);
     const journal = () => [...seededEntries, ...record.journal()];
-    if (!record.migrated) return { ...record, journal, description: { ...identity, ...record.description } };
+    const consumedSignals = new Set([...consumedBefore, ...record.consumedSignals]);
+    if (!record.migrated) return { ...record, consumedSignals, journal, latest: latestData, description: { ...identity, ...record.description } };
     // The signals handed over are read when the record is: one that landed after the stop is carried too.
     const { to, stoppedAt, openWait } = record.migrated;
     const stored = await this.#api.listEvents(eventNames.signal(this.#app, runId));
-    const signals = pendingSignals(bufferedSignals(data.seeded?.signals, stored), record.consumedSignals);
+    const signals = pendingSignals(bufferedSignals(latestData.seeded?.signals, stored), consumedSignals);
     const migration = { to, stoppedAt, signals, ...(openWait ? { openWait } : {}) };
-    return { ...record, journal, description: { ...identity, ...record.description, migration } };
+    return { ...record, consumedSignals, journal, latest: latestData, description: { ...identity, ...record.description, migration } };
+  }
+
+  /**
+   * Continues a run the Inngest server failed (its retries of one request ran out: no worker
+   * answered for that long) in a new Inngest run: the next generation's start event, seeded with
+   * the journal up to its first gap and the signals the run consumed, so no completed step runs
+   * again and no signal is taken twice. The step the server gave up on runs, with fresh attempts,
+   * under its idempotency key. Returns once the server has created that run.
+   */
+  async #continueRun(runId: string, read: RunRead): Promise<void> {
+    const { latest } = read;
+    const generation = generationOf(latest) + 1;
+    const data: StartEventData = {
+      runId,
+      agent: latest.agent,
+      input: latest.input,
+      inputDigest: latest.inputDigest,
+      seed: latest.seed,
+      ...(latest.options ? { options: latest.options } : {}),
+      seeded: { entries: contiguousPrefix(read.journal()), signals: latest.seeded?.signals ?? [] },
+      journalVersion: currentJournalVersion,
+      continues: { generation, consumedSignals: [...read.consumedSignals] },
+    };
+    const sent = await this.#sendStart(data, `run "${runId}" was not redriven`);
+    const deadline = Date.now() + redriveSettleMs;
+    while (Date.now() < deadline && !(sent.internal_id && (await this.#api.eventRuns(sent.internal_id)).length > 0)) {
+      await new Promise((resolve) => setTimeout(resolve, this.#pollIntervalMs));
+    }
   }
 
   #startData(runId: string, event: StoredEvent): StartEventData {
@@ -288,17 +326,26 @@ export class InngestClient implements DriverClient {
     return this.#api.listEvents(eventNames.migrate(this.#app, runId));
   }
 
-  async #inngestRunId(runId: string, events: StoredEvent[]): Promise<string | undefined> {
-    const known = this.#inngestRunIds.get(runId);
-    if (known) return known;
-    for (const event of events) {
+  /**
+   * The run's latest generation (its own start, or the newest continuation) and that generation's
+   * Inngest run, once the server created it. A generation may have several start events (a send
+   * repeated); one of them started the run.
+   */
+  async #latestGeneration(runId: string, events: StoredEvent[]): Promise<{ latest: StoredEvent; latestData: StartEventData; inngestRunId: string | undefined }> {
+    const parsed = events.map((event) => ({ event, data: this.#startData(runId, event) }));
+    const generation = Math.max(...parsed.map(({ data }) => generationOf(data)));
+    const candidates = parsed.filter(({ data }) => generationOf(data) === generation);
+    const key = `${runId}#${generation}`;
+    const known = this.#inngestRunIds.get(key);
+    for (const { event, data } of candidates) {
+      if (known) return { latest: event, latestData: data, inngestRunId: known };
       const [run] = await this.#api.eventRuns(event.internal_id);
       if (run) {
-        this.#inngestRunIds.set(runId, run.id);
-        return run.id;
+        this.#inngestRunIds.set(key, run.id);
+        return { latest: event, latestData: data, inngestRunId: run.id };
       }
     }
-    return undefined;
+    return { latest: candidates[0]!.event, latestData: candidates[0]!.data, inngestRunId: undefined };
   }
 
   async #startEvents(runId: string): Promise<StoredEvent[]> {

@@ -88,6 +88,8 @@ export interface HostOptions {
   startEventBytes: number;
   /** Signals handed over by the run this one continues: delivered before any sent to this run. */
   seededSignals?: PendingSignal[];
+  /** Signals the Inngest runs before this one consumed (a continuation): never delivered again. */
+  consumedSignals?: readonly string[];
   steps: InngestSteps;
   executor: EffectRunner;
   api: ServerApi;
@@ -165,6 +167,7 @@ export class InngestHost implements DurableHost {
     this.agent = options.agent;
     this.seed = options.seed;
     this.#stateBytes = options.startEventBytes;
+    for (const id of options.consumedSignals ?? []) this.#consumedSignals.add(id);
     let lastExecution = 0;
     for (const [key, memo] of Object.entries(options.memoized)) {
       this.#stateBytes += jsonByteLength(memo.data ?? null);

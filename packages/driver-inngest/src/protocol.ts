@@ -103,8 +103,11 @@ export const eventNames = {
  */
 export const migrationWakeName = 'ratchet:migrate';
 
-/** The event id that makes a start idempotent: the server accepts one event per id. */
-export const startEventId = (runId: string) => `ratchet-start:${runId}`;
+/**
+ * The event id that makes a start idempotent: the server accepts one event per id. A continuation
+ * (generation > 0, see `StartEventData.continues`) has an id of its own.
+ */
+export const startEventId = (runId: string, generation = 0) => `ratchet-start:${runId}${generation === 0 ? '' : `#${generation}`}`;
 
 /**
  * The id of a run's migration request. The server stores every event it is sent (ids only stop a
@@ -136,8 +139,17 @@ export const startEventDataSchema = z.object({
    * with, so the runs an older client started stay readable to workers of that release.
    */
   journalVersion: z.int().positive().optional(),
+  /**
+   * Set on a continuation: the run's next Inngest run, started by `redriveRun` after the server
+   * failed the one before it (its requests ran out), seeded with that run's journal. The signal
+   * events the earlier runs consumed stay on the server, so they are listed here and not taken again.
+   */
+  continues: z.object({ generation: z.int().positive(), consumedSignals: z.array(z.string()) }).optional(),
 });
 export type StartEventData = z.output<typeof startEventDataSchema>;
+
+/** A start event's generation: 0 for the run's own start, n for its n-th continuation. */
+export const generationOf = (data: StartEventData) => data.continues?.generation ?? 0;
 
 /** The journal version new runs start with (see `StartEventData.journalVersion`). */
 export const currentJournalVersion = 2;

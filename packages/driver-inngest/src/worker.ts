@@ -183,6 +183,7 @@ export class InngestWorker implements DriverWorker {
           memoized: request.memoized,
           startEventBytes: Buffer.byteLength(JSON.stringify(ctx.event)),
           ...(data.seeded ? { seededSignals: data.seeded.signals } : {}),
+          ...(data.continues ? { consumedSignals: data.continues.consumedSignals } : {}),
           steps: ctx.step as unknown as InngestSteps,
           executor: this.#executor,
           api: this.#options.api,
