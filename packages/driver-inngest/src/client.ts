@@ -225,7 +225,8 @@ export class InngestClient implements DriverClient {
   /**
    * Resumes a dead-lettered run: sends the redrive event its parked step waits for (the event id
    * names the incident, so a repeated redrive is one). The step then runs again with fresh attempts;
-   * the steps before it stay memoized on the server and are not re-run.
+   * the steps before it stay memoized on the server and are not re-run. A run the server failed by
+   * itself has no parked step: it continues in a new Inngest run (`#continueRun`).
    */
   async redriveRun(runId: string): Promise<void> {
     const read = await this.#read(runId);
