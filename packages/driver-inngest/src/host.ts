@@ -228,8 +228,10 @@ export class InngestHost implements DurableHost {
       if: `async.data.name == ${celString(call.signal)} || async.data.name == ${celString(migrationWakeName)}`,
       deadline: started.deadline,
       look: async (wokenBy) => {
-        const signals = this.#options.api.listEvents(eventNames.signal(this.#options.app, this.runId), { including: wokenBy });
-        const [migration, events] = await Promise.all([this.#migrationRequest(), signals]);
+        const events = await this.#options.api.listEvents(eventNames.signal(this.#options.app, this.runId), { including: wokenBy });
+        // Read once the list shows what woke the wait: a migration request's wake-up is sent after
+        // the request itself, in one batch, so a request that woke the wait is found by this read.
+        const migration = await this.#migrationRequest();
         if (migration) return { migration };
         const signal = bufferedSignals(this.#options.seededSignals, events).find((s) => s.name === call.signal && !this.#consumedSignals.has(s.id));
         return signal ? { event: { internalId: signal.id, data: { name: signal.name, payload: signal.payload } } } : {};
