@@ -10,8 +10,9 @@ import { startBenchModels } from '../harness/bench-models.ts';
 import { runBatch } from '../harness/run-batch.ts';
 import { newRunId } from '../harness/run-ids.ts';
 import { probe } from '../harness/step-probe.ts';
-import type { BenchSide, Stoppable } from '../harness/bench-side.ts';
+import type { BenchSide } from '../harness/bench-side.ts';
 import { memoryWorkloads, type MemoryMode, type MemorySample } from './memory.ts';
+import { releaseToNewWorker } from './recovery.ts';
 
 const { values } = parseArgs({
   options: { driver: { type: 'string' }, side: { type: 'string' }, mode: { type: 'string' }, batches: { type: 'string' }, runs: { type: 'string' }, steps: { type: 'string' } },
@@ -98,22 +99,14 @@ async function replay(side: BenchSide, steps: number): Promise<MemorySample> {
     await first.stop();
   }
   const before = reset();
-  let worker: Stoppable | undefined;
+  const worker = await releaseToNewWorker(side, runId, () => {});
   try {
-    // As the recovery figure releases a run (see recovery.ts): a stateless side's worker is up first.
-    if (side.stateless) worker = await side.startWorker();
-    await side.signal(runId);
-    await side.awaitDispatchable?.(runId);
-    if (!side.stateless) {
-      worker = await side.startWorker();
-      await side.resume?.(runId);
-    }
     await probe.until(runId, steps + 1, 600_000);
     const grown = grownSince(before);
     await side.awaitCompleted(runId);
-    return { peakRssMiB: grown.peakRssMiB, heapMiB: grown.heapMiB };
+    return grown;
   } finally {
-    await worker?.stop();
+    await worker.stop();
   }
 }
 

@@ -76,25 +76,37 @@ async function park(side: BenchSide, lengths: readonly number[], rounds: number)
 
 /** `journaled`: the run's marks so far; the next one is the step after the signal. */
 async function recover(side: BenchSide, runId: string, journaled: number, last: boolean): Promise<number> {
-  const workers: Stoppable[] = [];
+  let startedAt = 0;
+  const worker = await releaseToNewWorker(side, runId, () => (startedAt = performance.now()));
   try {
-    let startedAt: number;
-    if (side.stateless) {
-      workers.push(await side.startWorker());
-      startedAt = performance.now();
-      await release(side, runId);
-    } else {
-      await release(side, runId);
-      startedAt = performance.now();
-      workers.push(await side.startWorker());
-      await side.resume?.(runId);
-    }
     const next = (await probe.until(runId, journaled + 1))[journaled]!;
     await (last ? side.awaitCompleted(runId) : side.awaitWaiting(runId));
     return next - startedAt;
   } finally {
-    await Promise.all(workers.map((worker) => worker.stop()));
+    await worker.stop();
   }
+}
+
+/**
+ * Signals a parked run and starts a new worker for it, calling `started` where its recovery time
+ * begins: a stateless side's worker is up first (it only serves requests), so the clock starts
+ * after it; otherwise the signal goes to a run with no worker up, and the clock starts before the worker.
+ */
+export async function releaseToNewWorker(side: BenchSide, runId: string, started: () => void): Promise<Stoppable> {
+  if (side.stateless) {
+    const worker = await side.startWorker();
+    started();
+    await release(side, runId).catch(async (error: unknown) => {
+      await worker.stop();
+      throw error;
+    });
+    return worker;
+  }
+  await release(side, runId);
+  started();
+  const worker = await side.startWorker();
+  await side.resume?.(runId);
+  return worker;
 }
 
 /** Signals the run while no worker is up (a stateless side's worker is up: it only serves requests). */

@@ -338,8 +338,8 @@ export class InngestClient implements DriverClient {
     const candidates = parsed.filter(({ data }) => generationOf(data) === generation);
     const key = `${runId}#${generation}`;
     const known = this.#inngestRunIds.get(key);
+    if (known) return { latest: candidates[0]!.event, latestData: candidates[0]!.data, inngestRunId: known };
     for (const { event, data } of candidates) {
-      if (known) return { latest: event, latestData: data, inngestRunId: known };
       const [run] = await this.#api.eventRuns(event.internal_id);
       if (run) {
         this.#inngestRunIds.set(key, run.id);

@@ -53,11 +53,10 @@ export class ServerApi {
    * an event to the waits it matches before its event list shows it, and a look that missed the
    * event that woke it would wait a whole slice for it (measured: 2-3 s of a recovery at 800 steps).
    */
-  async listEvents(name: string, options: { including?: string } = {}): Promise<StoredEvent[]> {
+  async listEvents(name: string, { including }: { including?: string } = {}): Promise<StoredEvent[]> {
     const deadline = Date.now() + includingWithinMs;
     for (;;) {
       const events = (await this.#pages({ name }, Infinity)).sort((a, b) => (a.internal_id < b.internal_id ? -1 : a.internal_id > b.internal_id ? 1 : 0));
-      const { including } = options;
       if (including === undefined || Date.now() > deadline || events.some((event) => event.internal_id === including || event.id === including)) return events;
       await new Promise((resolve) => setTimeout(resolve, 10));
     }

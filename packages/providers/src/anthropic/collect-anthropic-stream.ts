@@ -22,12 +22,8 @@ export async function collectAnthropicStream(
   // The prompt's counters as message_start gave them, each overwritten by a message_delta that
   // carries it: the delta's counters are cumulative and left out where they do not apply (the SDK's
   // MessageStream accumulates them the same way), so an absent one keeps the start's count.
-  const prompt: { input_tokens: number | null; cache_creation_input_tokens: number | null; cache_read_input_tokens: number | null } = {
-    input_tokens: null,
-    cache_creation_input_tokens: null,
-    cache_read_input_tokens: null,
-  };
-  const counted = (usage: { input_tokens?: number | null; cache_creation_input_tokens?: number | null; cache_read_input_tokens?: number | null }) => {
+  const prompt: Parameters<typeof anthropicInputTokens>[0] = { input_tokens: null, cache_creation_input_tokens: null, cache_read_input_tokens: null };
+  const counted = (usage: { [K in keyof typeof prompt]?: number | null }) => {
     for (const key of ['input_tokens', 'cache_creation_input_tokens', 'cache_read_input_tokens'] as const) {
       const value = usage[key];
       if (value !== null && value !== undefined) prompt[key] = value;
