@@ -158,7 +158,8 @@ export function buildPortableJournal(run: RunDescription, start: RunStart, journ
 /**
  * Reads a document (its JSON text or the parsed value) and checks it whole before anything uses it:
  * the format and version, the schema, that no entry is missing, and the digest. Throws
- * `JournalDocumentError` naming the problem.
+ * `JournalDocumentError` naming the problem. A `__proto__` key in an error's data is left out of
+ * what it returns (zod's guard against prototype pollution); the digest still covers it.
  */
 export function parsePortableJournal(document: string | unknown): PortableJournal {
   const value = typeof document === 'string' ? parseJsonText(document) : document;
@@ -189,7 +190,9 @@ export function parsePortableJournal(document: string | unknown): PortableJourna
   if (journal.run.status === 'migrated' && contiguousPrefix(journal.entries as JournalEntry[]).length !== journal.entries.length) {
     throw new JournalDocumentError('truncated', 'a migrated run hands over positions 0..n, and an entry is missing');
   }
-  const { digest: claimed, ...body } = journal;
+  // The digest is checked over the document as given, not as zod read it: zod drops `__proto__` keys
+  // (an error's data may hold one), and a genuine document must not read as tampered for that.
+  const { digest: claimed, ...body } = value as Record<string, unknown>;
   if (digest(body) !== claimed || structureDigest(journal.entries as JournalEntry[]) !== journal.structure) {
     throw new JournalDocumentError('tampered', 'its digest does not match its content: it was changed after it was exported');
   }
