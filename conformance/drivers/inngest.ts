@@ -2,6 +2,7 @@ import getPort from 'get-port';
 import { execFileSync } from 'node:child_process';
 import { startInngestServer } from '@ratchet/driver-inngest';
 import type { DriverUnderTest } from '../harness/driver-under-test.ts';
+import { filesAsText } from '../harness/stored-text.ts';
 
 /**
  * A fresh self-hosted `inngest start` on its own Redis per test file, in cloud mode (signed requests).
@@ -28,6 +29,8 @@ export const inngest: DriverUnderTest = {
         pollIntervalMs: 50,
       },
       restartEngine: () => server.restart(),
+      // Redis's append-only file (run state, queues) and the server's SQLite history, events included.
+      storedText: async () => filesAsText(server.dataDir),
       stop: () => server.stop(),
     };
   },

@@ -1,4 +1,5 @@
 import type { DriverUnderTest } from '../harness/driver-under-test.ts';
+import { bytesSpelledOut } from '../harness/stored-text.ts';
 import { execFileSync } from 'node:child_process';
 import { freePort, restateBinary, startRestateServer } from '@ratchet/driver-restate/server';
 
@@ -17,6 +18,12 @@ export const restate: DriverUnderTest = {
     return {
       driverOptions: { ingressUrl: server.ingressUrl, adminUrl: server.adminUrl, endpointPort, pollIntervalMs: 50 },
       restartEngine: () => server.restart(),
+      // Its RocksDB files may be compressed, so through its SQL API: every journal, state, promise and invocation.
+      storedText: async () => {
+        const tables = ['sys_journal', 'state', 'sys_promise', 'sys_invocation', 'sys_inbox', 'sys_journal_events'];
+        const rows = await Promise.all(tables.map((table) => queryRows(server.adminUrl, `SELECT * FROM ${table}`)));
+        return bytesSpelledOut(rows);
+      },
       stop: () => server.stop(),
     };
   },
@@ -24,3 +31,11 @@ export const restate: DriverUnderTest = {
     return execFileSync(restateBinary(), ['--version'], { encoding: 'utf8' }).trim().split('\n')[0]!;
   },
 };
+
+/** Rows of a query on restate-server's admin SQL API, with JSON columns (`entry_json`, `event_json`) parsed so their byte arrays can be spelled out. */
+async function queryRows(adminUrl: string, query: string): Promise<unknown[]> {
+  const response = await fetch(`${adminUrl}/query`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify({ query }) });
+  if (!response.ok) throw new Error(`restate-server answered ${response.status} to ${query}: ${await response.text()}`);
+  const { rows } = (await response.json()) as { rows: Record<string, unknown>[] };
+  return rows.map((row) => Object.fromEntries(Object.entries(row).map(([key, value]) => [key, key.endsWith('_json') && typeof value === 'string' ? JSON.parse(value) : value])));
+}

@@ -1,7 +1,9 @@
 import { fileURLToPath } from 'node:url';
+import { dirname } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { defaultTemporalBinary, startTemporalServer } from '@ratchet/driver-temporal';
 import type { DriverUnderTest } from '../harness/driver-under-test.ts';
+import { filesAsText } from '../harness/stored-text.ts';
 
 // The modules that export the fixture worker's agents (see fixtures/hosted-agents.ts).
 const agentModules = ['../fixtures/agents.ts', '../fixtures/llm-agents.ts', '../fixtures/migration-agents.ts'].map((path) => fileURLToPath(new URL(path, import.meta.url)));
@@ -34,6 +36,8 @@ export const temporal: DriverUnderTest = {
         await server.stop('SIGKILL');
         server = await startTemporalServer({ port, dbFile: server.dbFile });
       },
+      // The dev server's SQLite file (and its write-ahead log): histories, payloads included.
+      storedText: async () => filesAsText(dirname(server.dbFile)),
       stop: () => server.stop(),
     };
   },

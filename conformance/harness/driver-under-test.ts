@@ -20,5 +20,10 @@ export interface EngineEnvironment {
    * running. The local driver has no server: its engine is the database file, which stays.
    */
   restartEngine(): Promise<void>;
+  /**
+   * Everything the engine keeps of its runs, as text to search: its files, or what its own query
+   * API returns, with stored byte values spelled out. What a scenario greps for a payload in clear.
+   */
+  storedText(): Promise<string>;
   stop(): Promise<void>;
 }

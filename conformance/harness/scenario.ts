@@ -43,17 +43,18 @@ export class Scenario {
   /**
    * Starts the driver's engine, and a world service and model server unless `shared` hands them in:
    * scenarios that move runs between engines count effects and completions across all of them.
+   * `clientOptions` go over the engine's driver options for `client` (a codec, say).
    */
-  static async open(driver: DriverUnderTest, shared?: { world: WorldService; models: ModelServer }): Promise<Scenario> {
+  static async open(driver: DriverUnderTest, shared?: { world: WorldService; models: ModelServer }, options: { clientOptions?: Record<string, unknown> } = {}): Promise<Scenario> {
     const [engine, world, models] = await Promise.all([driver.start(), shared?.world ?? startWorldService(), shared?.models ?? startModelServer()]);
-    const client = await createClient(await createDriverFromConfig({ driver: driver.name, [driver.name]: engine.driverOptions }));
+    const client = await createClient(await createDriverFromConfig({ driver: driver.name, [driver.name]: { ...engine.driverOptions, ...options.clientOptions } }));
     return new Scenario(driver, engine, world, models, client, shared === undefined);
   }
 
   /** Starts a worker process and waits until it is ready; `variant` picks changed agent code. */
-  async spawnWorker(options: { variant?: string; env?: Record<string, string> } = {}): Promise<WorkerProcess> {
+  async spawnWorker(options: { variant?: string; env?: Record<string, string>; driverOptions?: Record<string, unknown> } = {}): Promise<WorkerProcess> {
     const index = this.#workers++;
-    const driverOptions = { ...this.engine.driverOptions, ...this.engine.workerOptions?.(index) };
+    const driverOptions = { ...this.engine.driverOptions, ...this.engine.workerOptions?.(index), ...options.driverOptions };
     const worker = spawnWorker(workerEntry, {
       name: `${this.driver.name}-worker-${index}`,
       env: {
@@ -68,6 +69,12 @@ export class Scenario {
     });
     await worker.waitForOutput(/worker ready/, 120_000);
     return worker;
+  }
+
+  /** Another client of this engine, with `driverOptions` over the engine's (a codec, say). Close it. */
+  async clientWith(driverOptions: Record<string, unknown>): Promise<RatchetClient> {
+    const name = this.driver.name;
+    return createClient(await createDriverFromConfig({ driver: name, [name]: { ...this.engine.driverOptions, ...driverOptions } }));
   }
 
   /** SIGKILLs `worker` the moment the world applies an effect of `type` (and matching `when`) for `runId`. */

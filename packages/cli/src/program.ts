@@ -117,6 +117,7 @@ export async function runCli(argv: string[], io = defaultIo): Promise<number> {
       if (error.kind === 'run-migrated') return exitCodes.runMigrated;
       if (error.kind === 'engine-request') return exitCodes.engineRequest;
       if (error.kind === 'run-ended') return exitCodes.runEnded;
+      if (error.kind === 'payload-key') return exitCodes.payloadKey;
       return exitCodes.failed;
     }
     io.err(`ratchet: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -184,5 +185,36 @@ describe('ratchet CLI', () => {
     const result = spawnSync(process.execPath, [bin, '--config', down, 'runs'], { encoding: 'utf8', timeout: 9_000 });
     assert.equal(result.status, exitCodes.engineRequest, result.stderr);
     assert.match(result.stderr, new RegExp(`Temporal at 127\\.0\\.0\\.1:${port} did not answer a connection \\(Failed to connect before the deadline\\): is the server running there\\?`));
+  });
+
+  it('reads a sealed run in clear with the codec the config names, and names the key where it is missing', async () => {
+    const sealedDb = join(dir, 'sealed.db');
+    const key = randomBytes(32).toString('hex');
+    const codec = { current: 'ops-1', keys: { 'ops-1': key } };
+    const sealedDriver = localDriver({ path: sealedDb, leaseMs: 1_000, pollIntervalMs: 10, codec });
+    const worker = await createWorker(sealedDriver, { agents: [agent], implementations: [implement(greet, { execute: async ({ name }) => `hello ${name}` })] });
+    await worker.start();
+    const client = await createClient(sealedDriver);
+    await client.start(agent, { name: 'grace' }, { runId: 'run-grace' });
+    while ((await client.describe('run-grace')).status !== 'waiting') await new Promise((resolve) => setTimeout(resolve, 10));
+    await client.close();
+    await worker.stop();
+    // Closed, the database has taken its write-ahead log back in.
+    assert.doesNotMatch(readFileSync(sealedDb, 'latin1'), /hello grace|"grace"/);
+
+    // The key comes from the environment, as a config would take it in production.
+    const keyed = join(dir, 'sealed.config.ts');
+    writeFileSync(keyed, `export default { driver: 'local', local: { path: ${JSON.stringify(sealedDb)}, codec: { current: 'ops-1', keys: { 'ops-1': process.env.RATCHET_TEST_KEY } } } };\n`);
+    const run = (configFile: string, ...args: string[]) => spawnSync(process.execPath, [bin, '--config', configFile, ...args], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, RATCHET_TEST_KEY: key } });
+    const journal = run(keyed, '--json', 'journal', 'run-grace');
+    assert.equal(journal.status, exitCodes.ok, journal.stderr);
+    assert.deepEqual((JSON.parse(journal.stdout) as { stepId: string; output: unknown }[]).map((entry) => [entry.stepId, entry.output]), [['step:greet#1', 'hello grace']]);
+    assert.doesNotMatch(journal.stdout + journal.stderr, new RegExp(key), 'the key is never printed');
+
+    const keyless = join(dir, 'keyless.config.ts');
+    writeFileSync(keyless, `export default { driver: 'local', local: { path: ${JSON.stringify(sealedDb)} } };\n`);
+    const refused = run(keyless, 'show', 'run-grace');
+    assert.equal(refused.status, exitCodes.payloadKey, refused.stderr);
+    assert.match(refused.stderr, /^ratchet: A payload is sealed with key "ops-1", and this client, reading .* has no codec: configure the driver's `codec` with that key/);
   });
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { codecOptionSchema } from '@ratchet/core';
 
 export const inngestDriverOptionsSchema = z.strictObject({
   /** The Inngest server: `inngest start`, the dev server, or Inngest Cloud. Default `INNGEST_BASE_URL`. */
@@ -40,6 +41,8 @@ export const inngestDriverOptionsSchema = z.strictObject({
    * self-hosted server's cap; Inngest Cloud's default is 512 KiB (plans differ).
    */
   maxEventBytes: z.int().positive().default(3 * 1024 * 1024),
+  /** Seals every payload a run journals (see `aesGcmCodec`): a `PayloadCodec`, or `{ current, keys }`. */
+  codec: codecOptionSchema.optional(),
 });
 
 export type InngestDriverOptions = z.input<typeof inngestDriverOptionsSchema>;

@@ -24,6 +24,7 @@ export function localDriver(options: LocalDriverOptions = {}): Driver {
     specificationVersion: 'ratchet.driver.v1',
     name: 'local',
     capabilities: { workerConcurrency: 'runs' },
+    ...(config.codec ? { codec: config.codec } : {}),
     async connectClient() {
       const { db, store } = open();
       return new LocalClient(store, { path: config.path, pollIntervalMs: Math.min(config.pollIntervalMs, 50), onClose: () => db.close() });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { codecOptionSchema } from '@ratchet/core';
 
 export const localDriverOptionsSchema = z.strictObject({
   /** The SQLite file every client and worker of this deployment shares. */
@@ -8,6 +9,8 @@ export const localDriverOptionsSchema = z.strictObject({
   /** How often idle workers and waiting clients poll the database. */
   pollIntervalMs: z.number().positive().default(200),
   synchronous: z.enum(['NORMAL', 'FULL']).default('NORMAL'),
+  /** Seals every payload a run journals (see `aesGcmCodec`): a `PayloadCodec`, or `{ current, keys }`. */
+  codec: codecOptionSchema.optional(),
 });
 
 export type LocalDriverOptions = z.input<typeof localDriverOptionsSchema>;

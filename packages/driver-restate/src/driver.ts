@@ -22,6 +22,7 @@ export function restateDriver(options: RestateDriverOptions = {}): Driver {
     name: 'restate',
     // The server decides how many invocations it sends (`worker.invoker.concurrent-invocations-limit`).
     capabilities: { maxPayloadBytes: config.maxPayloadBytes, workerConcurrency: 'engine' },
+    ...(config.codec ? { codec: config.codec } : {}),
     async connectClient() {
       return new RestateClient(api(), config);
     },

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseDriverOptions, toMilliseconds } from '@ratchet/core';
+import { codecOptionSchema, parseDriverOptions, toMilliseconds } from '@ratchet/core';
 
 const duration = z.union([z.number().min(0), z.string().min(1)]);
 
@@ -40,6 +40,8 @@ export const restateDriverOptionsSchema = z.strictObject({
   abortTimeout: duration.optional(),
   /** How often `result()` polls the run's state. */
   pollIntervalMs: z.number().positive().default(200),
+  /** Seals every payload a run journals (see `aesGcmCodec`): a `PayloadCodec`, or `{ current, keys }`. */
+  codec: codecOptionSchema.optional(),
 });
 
 export type RestateDriverOptions = z.input<typeof restateDriverOptionsSchema>;

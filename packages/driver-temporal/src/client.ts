@@ -6,6 +6,7 @@ import {
   terminalStatuses,
   type DriverClient,
   type JournalEntry,
+  type PayloadCodec,
   type RunDescription,
   type RunStart,
   type RunStatus,
@@ -15,11 +16,14 @@ import { Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, ty
 import { memoKeys, migrateSignalName, redriveSignalName, type DeadLetterMemo, type MigrateRequest, type RunArgs } from './protocol.ts';
 import { joinChain, readRunHistory, runStartOf, type RunHistory } from './journal.ts';
 import { assertRunStartSize } from './payload-limit.ts';
+import { openSealedPayloads } from './payload-codec.ts';
 
 export interface TemporalClientOptions {
   taskQueue: string;
   /** How often `awaitRun` asks the server for the run's state. */
   pollIntervalMs: number;
+  /** Opens the sealed payloads of histories read from the raw service (the client's own calls open theirs); without it they are refused. */
+  codec?: PayloadCodec;
 }
 
 /**
@@ -96,6 +100,7 @@ export class TemporalClient implements DriverClient {
       });
     const started = history?.events?.[0]?.workflowExecutionStartedEventAttributes;
     if (!started) throw new RunNotFoundError(runId);
+    await openSealedPayloads(started, this.#options.codec);
     return runStartOf(started);
   }
 
@@ -201,7 +206,8 @@ export class TemporalClient implements DriverClient {
 
   async #events(runId: string, temporalRunId: string) {
     try {
-      return (await this.#client.workflow.getHandle(runId, temporalRunId).fetchHistory()).events ?? [];
+      const events = (await this.#client.workflow.getHandle(runId, temporalRunId).fetchHistory()).events ?? [];
+      return openSealedPayloads(events, this.#options.codec);
     } catch (error) {
       if (isNotFound(error)) throw new RunNotFoundError(runId);
       throw error;

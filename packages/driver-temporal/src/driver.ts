@@ -4,6 +4,7 @@ import { TemporalClient } from './client.ts';
 import { connectTo } from './connect.ts';
 import { maxPayloadBytes } from './payload-limit.ts';
 import { createTemporalWorker } from './worker.ts';
+import { temporalPayloadCodec } from './payload-codec.ts';
 import { temporalDriverOptionsSchema, type TemporalDriverOptions, type ResolvedTemporalOptions } from './options.ts';
 
 export { temporalDriverOptionsSchema, type TemporalDriverOptions, type ResolvedTemporalOptions } from './options.ts';
@@ -24,14 +25,17 @@ export function temporalDriver(options: TemporalDriverOptions = {}): Driver {
     ...(config.tls === undefined ? {} : { tls: toTlsConfig(config.tls) }),
     ...(config.apiKey === undefined ? {} : { apiKey: config.apiKey }),
   };
+  const dataConverter = { payloadCodecs: [temporalPayloadCodec(config.codec)] };
   return {
     specificationVersion: 'ratchet.driver.v1',
     name: 'temporal',
-    capabilities: { maxPayloadBytes, workerConcurrency: 'effects' },
+    // A codec is applied at Temporal's own boundary (its PayloadCodec, outside the workflow sandbox).
+    capabilities: { maxPayloadBytes, workerConcurrency: 'effects', sealsPayloads: true },
+    ...(config.codec ? { codec: config.codec } : {}),
     async connectClient() {
       const connected = await connectTo(config.address, () => Connection.connect({ ...connection, connectTimeout: config.connectTimeoutMs }));
-      const client = new Client({ connection: connected, namespace: config.namespace });
-      return new TemporalClient(client, { taskQueue: config.taskQueue, pollIntervalMs: config.pollIntervalMs });
+      const client = new Client({ connection: connected, namespace: config.namespace, dataConverter });
+      return new TemporalClient(client, { taskQueue: config.taskQueue, pollIntervalMs: config.pollIntervalMs, ...(config.codec ? { codec: config.codec } : {}) });
     },
     createWorker(executor: EffectRunner, workerOptions: DriverWorkerOptions = {}) {
       return createTemporalWorker(executor, {
@@ -50,6 +54,10 @@ export function temporalDriver(options: TemporalDriverOptions = {}): Driver {
         maxCachedWorkflows: config.maxCachedWorkflows,
         concurrency: workerOptions.concurrency ?? 100,
         logLevel: config.logLevel,
+        // A worker without a codec leaves the SDK's converter alone (a codec takes the activation's
+        // payloads through the main thread); a sealed payload then fails its workflow task with
+        // "Unknown encoding: binary/ratchet-sealed", and Temporal retries it until a worker with the key comes.
+        ...(config.codec ? { dataConverter } : {}),
       });
     },
   };

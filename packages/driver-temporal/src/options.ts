@@ -1,6 +1,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { codecOptionSchema } from '@ratchet/core';
 
 const pem = z.string().min(1);
 
@@ -58,6 +59,8 @@ export const temporalDriverOptionsSchema = z.strictObject({
   logLevel: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('WARN'),
   /** Where built workflow bundles are cached (by content), or false to bundle at every worker start. */
   bundleCacheDir: z.union([z.string().min(1), z.literal(false)]).default(join(homedir(), '.cache', 'ratchet', 'temporal', 'bundles')),
+  /** Seals every payload a run journals (see `aesGcmCodec`), as Temporal's PayloadCodec: a `PayloadCodec`, or `{ current, keys }`. */
+  codec: codecOptionSchema.optional(),
 });
 
 export type TemporalDriverOptions = z.input<typeof temporalDriverOptionsSchema>;

@@ -1,5 +1,6 @@
 import type { DriverWorker, EffectRunner } from '@ratchet/core';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type NativeConnectionOptions } from '@temporalio/worker';
+import type { DataConverter } from '@temporalio/common';
 import { createActivities } from './activity.ts';
 import { connectTo } from './connect.ts';
 import { loadWorkflowBundle } from './bundle.ts';
@@ -9,6 +10,8 @@ export interface TemporalWorkerOptions {
   connection: NativeConnectionOptions;
   namespace: string;
   taskQueue: string;
+  /** Temporal's data converter with the driver's payload codec (see payload-codec.ts). */
+  dataConverter?: DataConverter;
   agentModules: readonly string[];
   bundleCacheDir: string | false;
   settings: WorkflowSettings;
@@ -42,6 +45,7 @@ export async function createTemporalWorker(executor: EffectRunner, options: Temp
       namespace: options.namespace,
       taskQueue: options.taskQueue,
       workflowBundle: bundle,
+      ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
       activities: createActivities(executor),
       workflowFailureErrorTypes: { '*': ['NondeterminismError'] },
       stickyQueueScheduleToStartTimeout: options.stickyQueueScheduleToStartTimeoutMs,

@@ -10,6 +10,9 @@ import type { SerializedError } from '../errors/ratchet-error.ts';
 import { validate } from '../util/validation.ts';
 import { runOptionsSchema, type RunOptions } from '../runtime/run-options.ts';
 import type { Driver, DriverClient, RunDescription, RunEnd, RunStart } from './driver.ts';
+import { openPayload, sealPayload, type PayloadCodec } from '../codec/payload-codec.ts';
+import { mapJournalPayloads } from '../codec/sealed-journal.ts';
+import { SealingClient } from '../codec/sealing-client.ts';
 
 export interface RunHandle<O> {
   readonly runId: string;
@@ -31,10 +34,13 @@ export class RatchetClient {
   /** The driver this client talks to (`local`, `temporal`, ...): what a migration records as its target. */
   readonly driver: string;
   readonly #client: DriverClient;
+  readonly #codec: PayloadCodec | undefined;
 
-  constructor(client: DriverClient, driver = 'unknown') {
+  /** `codec` seals the payloads of exported documents; the driver's client seals what reaches the engine. */
+  constructor(client: DriverClient, driver = 'unknown', codec?: PayloadCodec) {
     this.#client = client;
     this.driver = driver;
+    this.#codec = codec;
   }
 
   /**
@@ -137,9 +143,13 @@ export class RatchetClient {
    * client talks to. Reading it changes nothing; exporting the same run twice gives the same document.
    * A migrated run's document also carries the signals it handed over and the wait it stopped in.
    */
-  async export(runId: string): Promise<PortableJournal> {
+  async export(runId: string, options: { sealed?: boolean } = {}): Promise<PortableJournal> {
     const [run, start, journal] = await Promise.all([this.#client.describeRun(runId), this.#client.readRunStart(runId), this.#client.readJournal(runId)]);
-    return buildPortableJournal(run, start, journal);
+    const document = buildPortableJournal(run, start, journal);
+    // Sealed with this client's codec, if it has one: a document at rest holds no payload in clear.
+    // `sealed: false` is for handing a run to another client in this process (migrateRun, forkRun).
+    const codec = this.#codec;
+    return codec && options.sealed !== false ? mapJournalPayloads(document, (value) => sealPayload(codec, value)) : document;
   }
 
   /**
@@ -151,7 +161,7 @@ export class RatchetClient {
    * engines at once. Idempotent: importing the same document again returns the run already there.
    */
   async import(document: string | unknown): Promise<RunHandle<unknown>> {
-    const journal = parsePortableJournal(document);
+    const journal = await mapJournalPayloads(parsePortableJournal(document), (value, what) => openPayload(this.#codec, value, `this client, importing ${what}`));
     if (!importableStatuses.has(journal.run.status)) {
       throw new MigrationError(
         journal.run.id,
@@ -206,8 +216,14 @@ export class RatchetClient {
 /** What a driver reports when an engine kept no error for a failed run. */
 const unrecorded: SerializedError = { name: 'Error', kind: 'unknown', message: 'the engine recorded no error', retryable: false };
 
+/**
+ * The client for a driver. With the driver's `codec`, every payload is sealed before it reaches the
+ * engine and opened on the way back (by core, or by the driver itself where it seals at the
+ * engine's own boundary: `capabilities.sealsPayloads`).
+ */
 export async function createClient(driver: Driver): Promise<RatchetClient> {
-  return new RatchetClient(await driver.connectClient(), driver.name);
+  const client = await driver.connectClient();
+  return new RatchetClient(driver.capabilities.sealsPayloads ? client : new SealingClient(client, driver.codec), driver.name, driver.codec);
 }
 
 /** Exported runs that can be continued elsewhere: over where they were (or never to run there again). */

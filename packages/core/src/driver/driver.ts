@@ -7,6 +7,7 @@ import type { EffectResult, EffectTarget } from '../runtime/durable-host.ts';
 import type { EffectContext } from '../worker/implementation.ts';
 import type { RunOptions } from '../runtime/run-options.ts';
 import type { MigrationRecord, SeededJournal } from '../journal/seeded-journal.ts';
+import type { PayloadCodec } from '../codec/payload-codec.ts';
 
 /**
  * The driver specification: the durable primitives of one engine, plus the few client and worker
@@ -18,6 +19,11 @@ export interface Driver {
   /** `local`, `temporal`, `restate`, `inngest`. */
   readonly name: string;
   readonly capabilities: DriverCapabilities;
+  /**
+   * The driver's `codec` option: every payload a run journals is sealed with it, on the client and
+   * on the worker, by core (or by the driver, where `capabilities.sealsPayloads`).
+   */
+  readonly codec?: PayloadCodec;
   connectClient(): Promise<DriverClient>;
   /** Hosts runs of the runner's agents; each execution calls `executeAgent` over a `DurableHost`. */
   createWorker(runner: EffectRunner, options?: DriverWorkerOptions): Promise<DriverWorker>;
@@ -31,6 +37,8 @@ export interface Driver {
  */
 export interface EffectRunner {
   readonly agents: ReadonlyMap<string, AgentDeclaration>;
+  /** The payload codec core seals with on this worker: pass it to `executeAgent`. */
+  readonly codec?: PayloadCodec;
   execute(target: EffectTarget, input: unknown, context: EffectContext): Promise<EffectResult>;
 }
 
@@ -48,6 +56,11 @@ export interface DriverCapabilities {
    * engine decides how much work it sends a worker and the option cannot be honoured.
    */
   workerConcurrency: 'runs' | 'effects' | 'engine';
+  /**
+   * True when the driver applies its `codec` at the engine's own payload boundary (Temporal's
+   * PayloadCodec), so core leaves payloads as they are; otherwise core seals them around the driver.
+   */
+  sealsPayloads?: boolean;
 }
 
 export interface DriverWorkerOptions {

@@ -47,6 +47,7 @@ export const ratchetErrorKinds = [
   'run-migrated',
   'migration',
   'journal-document',
+  'payload-key',
 ] as const;
 
 export type RatchetErrorKind = (typeof ratchetErrorKinds)[number];

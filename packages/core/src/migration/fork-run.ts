@@ -33,7 +33,7 @@ export interface ForkResult {
  * const retry = await forkRun(client, 'research-42', { at: 'llm:draft#1', runId: 'research-42-b' });
  */
 export async function forkRun(source: RatchetClient, runId: string, options: ForkOptions): Promise<ForkResult> {
-  const journal = await source.export(runId);
+  const journal = await source.export(runId, { sealed: false });
   // A live run's journal may have a gap (a step beside one in flight): a fork can start at most there.
   const entries = contiguousPrefix(journal.entries as JournalEntry[]);
   const at = typeof options.at === 'number' ? options.at : entries.findIndex((entry) => entry.stepId === options.at);

@@ -78,7 +78,7 @@ export async function migrateRun(from: RatchetClient, to: RatchetClient, runId: 
   }
 
   progress('exporting', `reading the journal of ${runId} from ${from.driver}`);
-  const journal = await from.export(runId);
+  const journal = await from.export(runId, { sealed: false });
   progress('importing', `continuing ${runId} on ${to.driver} from ${journal.entries.length} journaled step(s)`);
   const handle = await to.import(journal);
   progress('done', `${runId} now runs on ${to.driver}`);

@@ -4,6 +4,8 @@ import { InputValidationError, OutputValidationError, type CompensationRecord } 
 import { serializeError, type SerializedError } from '../errors/ratchet-error.ts';
 import { validate } from '../util/validation.ts';
 import type { DurableHost } from './durable-host.ts';
+import { SealingHost } from '../codec/sealing-host.ts';
+import { sealPayload, type PayloadCodec } from '../codec/payload-codec.ts';
 import { ExecutionInterrupt } from './execution-interrupt.ts';
 import type { RunOptions } from './run-options.ts';
 
@@ -16,21 +18,28 @@ export type RunOutcome =
  * failure undoes the completed compensable steps in reverse order, each as a journaled effect (so a
  * crash during compensation resumes it, and nothing is compensated twice).
  *
+ * With `codec` (the worker's `EffectRunner.codec`), the run's input and every journaled payload are
+ * opened for the agent and what it journals is sealed (`SealingHost`), its output too. A payload
+ * this worker cannot open throws `PayloadKeyError` out of the execution: the run is not failed, the
+ * engine hands it to another worker as after a crash.
+ *
  * An `ExecutionInterrupt` (suspend, dead-letter) propagates to the driver untouched.
  */
-export async function executeAgent(agent: AgentDeclaration, input: unknown, host: DurableHost, options: RunOptions = {}): Promise<RunOutcome> {
-  const ctx = new AgentContextImpl(agent, host, options);
+export async function executeAgent(agent: AgentDeclaration, input: unknown, host: DurableHost, options: RunOptions = {}, codec?: PayloadCodec): Promise<RunOutcome> {
+  const sealing = new SealingHost(host, codec);
+  const ctx = new AgentContextImpl(agent, sealing, options);
   let failure: unknown;
   try {
-    const parsed = validate(agent.input, input, (issues) => new InputValidationError(agent.name, issues));
+    const opened = await sealing.open(input, 'the run input');
+    const parsed = validate(agent.input, opened, (issues) => new InputValidationError(agent.name, issues));
     const output = await agent.run(ctx, parsed);
     if (ctx.interrupt) throw ctx.interrupt;
-    return {
-      status: 'completed',
-      output: validate(agent.output, output, (issues) => new OutputValidationError(`agent "${agent.name}"`, issues)),
-    };
+    if (sealing.failure) throw sealing.failure;
+    const validated = validate(agent.output, output, (issues) => new OutputValidationError(`agent "${agent.name}"`, issues));
+    return { status: 'completed', output: codec ? await sealPayload(codec, validated) : validated };
   } catch (error) {
     if (ctx.interrupt) throw ctx.interrupt;
+    if (sealing.failure) throw sealing.failure;
     if (ExecutionInterrupt.isInstance(error)) throw error;
     failure = error;
   }
@@ -42,6 +51,7 @@ export async function executeAgent(agent: AgentDeclaration, input: unknown, host
       compensations.push({ stepId: step.stepId, name: step.name, status: 'compensated' });
     } catch (error) {
       if (ctx.interrupt) throw ctx.interrupt;
+      if (sealing.failure) throw sealing.failure;
       compensations.push({ stepId: step.stepId, name: step.name, status: 'failed', error: serializeError(error) });
     }
   }

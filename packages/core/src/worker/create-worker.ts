@@ -2,6 +2,7 @@ import { EffectExecutor, type WorkerRegistry } from './effect-executor.ts';
 import { CapabilityError, MissingImplementationError } from '../errors/errors.ts';
 import type { Driver, DriverWorker, DriverWorkerOptions } from '../driver/driver.ts';
 import { parseModelId } from '../model/model-id.ts';
+import { sealingRunner } from '../codec/sealing-host.ts';
 
 /**
  * Creates a worker that hosts the given agents with their implementations and model providers.
@@ -29,5 +30,6 @@ export async function createWorker(driver: Driver, registry: WorkerRegistry, opt
       .map((model) => `a model provider for "${model}" of agent "${agent.name}"`),
   );
   if (models.length) throw new MissingImplementationError(models.join(', '), [...providers].map((id) => `provider ${id}`));
-  return driver.createWorker(new EffectExecutor(registry), options);
+  const executor = new EffectExecutor(registry);
+  return driver.createWorker(driver.codec && !driver.capabilities.sealsPayloads ? sealingRunner(executor, driver.codec) : executor, options);
 }
