@@ -12,6 +12,7 @@ import {
   type SerializedError,
 } from '@ratchet/core';
 import { defaultPayloadConverter } from '@temporalio/common';
+import { refuseSealed } from './payload-codec.ts';
 import { tsToMs } from '@temporalio/common/lib/time.js';
 import type { temporal } from '@temporalio/proto';
 import {
@@ -305,6 +306,9 @@ function stoppedEnd(how: EngineFailureHow, message: string): RunEnd {
   return { status: 'failed', error: serializeError(new EngineFailureError({ engine: 'Temporal', how, message })), compensations: [] };
 }
 
+/** A payload of a history read from the raw service: opened already where the client has a codec (see payload-codec.ts). */
 function decode<T>(payload: Payload | null | undefined): T {
-  return (payload ? defaultPayloadConverter.fromPayload(payload as never) : undefined) as T;
+  if (!payload) return undefined as T;
+  refuseSealed(payload);
+  return defaultPayloadConverter.fromPayload(payload as never) as T;
 }

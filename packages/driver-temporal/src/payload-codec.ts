@@ -33,7 +33,7 @@ export function temporalPayloadCodec(codec: PayloadCodec | undefined): TemporalP
  * Every sealed payload in a message read from the server's API as it is (a history, its events),
  * opened in place: what the client's own calls do for it, for the reads that go to the raw service.
  */
-export async function openSealedPayloads<T>(message: T, codec: PayloadCodec | undefined): Promise<T> {
+export async function openSealedPayloads<T>(message: T, codec: PayloadCodec): Promise<T> {
   const visit = async (node: unknown): Promise<void> => {
     if (typeof node !== 'object' || node === null || ArrayBuffer.isView(node)) return;
     const slots = node as Record<string, unknown>;
@@ -49,13 +49,22 @@ export async function openSealedPayloads<T>(message: T, codec: PayloadCodec | un
   return message;
 }
 
+/** Throws `PayloadKeyError` for a sealed payload: what a client without a codec says instead of "Unknown encoding". */
+export function refuseSealed(payload: Payload): void {
+  if (isSealed(payload)) throw new PayloadKeyError('no-codec', keyOf(payload), 'this Temporal client');
+}
+
+function keyOf(payload: Payload): string {
+  return decoder.decode(payload.metadata!['ratchet-key'] ?? new Uint8Array());
+}
+
 function isSealed(value: unknown): value is Payload {
   const encoding = (value as Payload | undefined)?.metadata?.encoding;
   return typeof value === 'object' && value !== null && encoding instanceof Uint8Array && decoder.decode(encoding) === sealedEncoding;
 }
 
 async function open(codec: PayloadCodec | undefined, payload: Payload): Promise<Payload> {
-  const keyId = decoder.decode(payload.metadata!['ratchet-key'] ?? new Uint8Array());
+  const keyId = keyOf(payload);
   if (!codec) throw new PayloadKeyError('no-codec', keyId, 'this Temporal client or worker');
   return PayloadMessage.decode(await codec.open(keyId, payload.data ?? new Uint8Array()));
 }
