@@ -39,6 +39,7 @@ export function inngestDriver(options: InngestDriverOptions = {}): Driver {
     // The server decides how many requests it sends (per-function concurrency keys, on the server).
     capabilities: { maxPayloadBytes: config.maxStepOutputBytes, workerConcurrency: 'engine' },
     ...(config.codec ? { codec: config.codec } : {}),
+    ...(config.offload ? { offload: config.offload } : {}),
     async connectClient() {
       return new InngestClient({ app: config.appId, inngest: inngest(), api, pollIntervalMs: config.pollIntervalMs, maxEventBytes: config.maxEventBytes });
     },

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { codecOptionSchema } from '@ratchet/core';
+import { codecOptionSchema, offloadOptionSchema } from '@ratchet/core';
 
 export const inngestDriverOptionsSchema = z.strictObject({
   /** The Inngest server: `inngest start`, the dev server, or Inngest Cloud. Default `INNGEST_BASE_URL`. */
@@ -43,6 +43,8 @@ export const inngestDriverOptionsSchema = z.strictObject({
   maxEventBytes: z.int().positive().default(3 * 1024 * 1024),
   /** Seals every payload a run journals (see `aesGcmCodec`): a `PayloadCodec`, or `{ current, keys }`. */
   codec: codecOptionSchema.optional(),
+  /** Payloads larger than `thresholdBytes` go to a payload store, the journal keeps a reference (claim check): `{ store, thresholdBytes }`, `store` a `PayloadStore` or `{ dir }`. */
+  offload: offloadOptionSchema.optional(),
 });
 
 export type InngestDriverOptions = z.input<typeof inngestDriverOptionsSchema>;

@@ -9,7 +9,7 @@ import {
   JournalPrefixHost,
   MigrationWatch,
   executeAgent,
-  isPayloadKeyError,
+  isUnreadablePayloadError,
   type AgentDeclaration,
   type DriverWorker,
   type EffectRunner,
@@ -200,13 +200,13 @@ export class InngestWorker implements DriverWorker {
         const agentHost = seeded ? new JournalPrefixHost(seeded.entries, host, seeded.openWait ? { openWait: seeded.openWait } : {}) : host;
         try {
           await host.awaitOpenParks();
-          const outcome = await executeAgent(agent, data.input, agentHost, data.options, this.#executor.codec);
+          const outcome = await executeAgent(agent, data.input, agentHost, data.options, this.#executor.payloads);
           await host.settle();
           return outcome;
         } catch (error) {
           await host.settle();
           // Thrown on for the server to retry; the SDK does not print it, and its operator must see it.
-          if (isPayloadKeyError(error)) console.error('[ratchet inngest worker]', error.message);
+          if (isUnreadablePayloadError(error)) console.error('[ratchet inngest worker]', error.message);
           if (ExecutionInterrupt.isInstance(error) && error.reason === 'dead-letter') return host.park(error);
           if (ExecutionInterrupt.isInstance(error) && error.reason === 'migrate') return host.migrated(error);
           throw error;

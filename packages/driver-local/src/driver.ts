@@ -25,6 +25,7 @@ export function localDriver(options: LocalDriverOptions = {}): Driver {
     name: 'local',
     capabilities: { workerConcurrency: 'runs' },
     ...(config.codec ? { codec: config.codec } : {}),
+    ...(config.offload ? { offload: config.offload } : {}),
     async connectClient() {
       const { db, store } = open();
       return new LocalClient(store, { path: config.path, pollIntervalMs: Math.min(config.pollIntervalMs, 50), onClose: () => db.close() });

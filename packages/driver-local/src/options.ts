@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { codecOptionSchema } from '@ratchet/core';
+import { codecOptionSchema, offloadOptionSchema } from '@ratchet/core';
 
 export const localDriverOptionsSchema = z.strictObject({
   /** The SQLite file every client and worker of this deployment shares. */
@@ -11,6 +11,8 @@ export const localDriverOptionsSchema = z.strictObject({
   synchronous: z.enum(['NORMAL', 'FULL']).default('NORMAL'),
   /** Seals every payload a run journals (see `aesGcmCodec`): a `PayloadCodec`, or `{ current, keys }`. */
   codec: codecOptionSchema.optional(),
+  /** Payloads larger than `thresholdBytes` go to a payload store, the journal keeps a reference (claim check): `{ store, thresholdBytes }`, `store` a `PayloadStore` or `{ dir }`. */
+  offload: offloadOptionSchema.optional(),
 });
 
 export type LocalDriverOptions = z.input<typeof localDriverOptionsSchema>;

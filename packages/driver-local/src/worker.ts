@@ -119,7 +119,7 @@ export class LocalWorker implements DriverWorker {
     const agent = this.#executor.agents.get(run.agent)!;
     const host = new LocalHost(run, { store: this.#store, executor: this.#executor, workerId: this.id, signal, lease });
     try {
-      const outcome = await executeAgent(agent, run.input, host, run.options, this.#executor.codec);
+      const outcome = await executeAgent(agent, run.input, host, run.options, this.#executor.payloads);
       await host.settle();
       await this.#store.finish(run.id, this.id, outcome, Date.now());
     } catch (error) {

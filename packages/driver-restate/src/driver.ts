@@ -23,6 +23,7 @@ export function restateDriver(options: RestateDriverOptions = {}): Driver {
     // The server decides how many invocations it sends (`worker.invoker.concurrent-invocations-limit`).
     capabilities: { maxPayloadBytes: config.maxPayloadBytes, workerConcurrency: 'engine' },
     ...(config.codec ? { codec: config.codec } : {}),
+    ...(config.offload ? { offload: config.offload } : {}),
     async connectClient() {
       return new RestateClient(api(), config);
     },

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { codecOptionSchema, parseDriverOptions, toMilliseconds } from '@ratchet/core';
+import { codecOptionSchema, offloadOptionSchema, parseDriverOptions, toMilliseconds } from '@ratchet/core';
 
 const duration = z.union([z.number().min(0), z.string().min(1)]);
 
@@ -42,6 +42,8 @@ export const restateDriverOptionsSchema = z.strictObject({
   pollIntervalMs: z.number().positive().default(200),
   /** Seals every payload a run journals (see `aesGcmCodec`): a `PayloadCodec`, or `{ current, keys }`. */
   codec: codecOptionSchema.optional(),
+  /** Payloads larger than `thresholdBytes` go to a payload store, the journal keeps a reference (claim check): `{ store, thresholdBytes }`, `store` a `PayloadStore` or `{ dir }`. */
+  offload: offloadOptionSchema.optional(),
 });
 
 export type RestateDriverOptions = z.input<typeof restateDriverOptionsSchema>;

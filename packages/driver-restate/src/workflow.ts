@@ -3,7 +3,7 @@ import {
   ExecutionInterrupt,
   JournalPrefixHost,
   executeAgent,
-  isPayloadKeyError,
+  isUnreadablePayloadError,
   serializeError,
   toMilliseconds,
   type AgentDeclaration,
@@ -95,11 +95,11 @@ export function agentWorkflow(
         const durable = seeded ? new JournalPrefixHost(seeded.entries, host, seeded.openWait ? { openWait: seeded.openWait } : {}) : host;
         let outcome: RunOutcome;
         try {
-          outcome = await executeAgent(agent, request.input, durable, request.options ?? {}, deps.executor.codec);
+          outcome = await executeAgent(agent, request.input, durable, request.options ?? {}, deps.executor.payloads);
         } catch (error) {
           // Anything else is retryable, so Restate retries from the journal. The SDK logs retries
           // below the error level this worker prints; a payload it cannot open must reach its operator.
-          if (isPayloadKeyError(error)) console.error('[ratchet restate worker]', error.message);
+          if (isUnreadablePayloadError(error)) console.error('[ratchet restate worker]', error.message);
           if (!ExecutionInterrupt.isInstance(error)) throw error;
           if (error.reason === 'migrate') {
             const migration = await host.migrationRecord(error.details.openWait);

@@ -36,7 +36,8 @@ export interface RatchetActivities {
  * asks too): the attempt then runs to its end, so an effect is never cut halfway, and its outcome
  * is journaled before the run stops.
  */
-export function createActivities(executor: EffectRunner): RatchetActivities {
+/** `offloads`: large results go to a payload store at the PayloadCodec, so none is held to Temporal's payload limit here. */
+export function createActivities(executor: EffectRunner, options: { offloads: boolean }): RatchetActivities {
   let lastRead: { key: string; run: Promise<RunHistory> } | undefined;
   const readClosedRun = (context: Context, workflowId: string, runId: string): Promise<RunHistory> => {
     const key = `${workflowId}\n${runId}`;
@@ -64,7 +65,7 @@ export function createActivities(executor: EffectRunner): RatchetActivities {
             request.input,
             effectContext({ runId: request.runId, stepId: request.stepId, attempt, signal: unlessCancelRequested(context) }),
           );
-          assertPayloadSize('output', request.stepId, result);
+          if (!options.offloads) assertPayloadSize('output', request.stepId, result);
           return result;
         } catch (error) {
           throw toTemporalFailure(error, request.retry, attempt);

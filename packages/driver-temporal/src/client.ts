@@ -6,7 +6,6 @@ import {
   terminalStatuses,
   type DriverClient,
   type JournalEntry,
-  type PayloadCodec,
   type RunDescription,
   type RunStart,
   type RunStatus,
@@ -16,14 +15,16 @@ import { Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, ty
 import { memoKeys, migrateSignalName, redriveSignalName, type DeadLetterMemo, type MigrateRequest, type RunArgs } from './protocol.ts';
 import { joinChain, readRunHistory, runStartOf, type RunHistory } from './journal.ts';
 import { assertRunStartSize } from './payload-limit.ts';
-import { openSealedPayloads } from './payload-codec.ts';
+import { decodePayloadsIn, type TemporalPayloads } from './payload-codec.ts';
 
 export interface TemporalClientOptions {
   taskQueue: string;
   /** How often `awaitRun` asks the server for the run's state. */
   pollIntervalMs: number;
-  /** Opens the sealed payloads of histories read from the raw service (the client's own calls open theirs). */
-  codec?: PayloadCodec;
+  /** Decodes the payloads of histories read from the raw service (the client's own calls decode theirs). */
+  payloads?: TemporalPayloads;
+  /** Whether large payloads go to a payload store: the start of a run is then not held to Temporal's payload limit. */
+  offloads: boolean;
 }
 
 /**
@@ -56,7 +57,7 @@ export class TemporalClient implements DriverClient {
       ...(request.options ? { options: request.options } : {}),
       ...(request.seeded ? { seeded: request.seeded } : {}),
     };
-    assertRunStartSize(request.runId, args);
+    if (!this.#options.offloads) assertRunStartSize(request.runId, args);
     try {
       await this.#client.workflow.start(request.agent, {
         workflowId: request.runId,
@@ -100,7 +101,7 @@ export class TemporalClient implements DriverClient {
       });
     const started = history?.events?.[0]?.workflowExecutionStartedEventAttributes;
     if (!started) throw new RunNotFoundError(runId);
-    if (this.#options.codec) await openSealedPayloads(started, this.#options.codec);
+    if (this.#options.payloads) await decodePayloadsIn(started, this.#options.payloads);
     return runStartOf(started);
   }
 
@@ -207,8 +208,8 @@ export class TemporalClient implements DriverClient {
   async #events(runId: string, temporalRunId: string) {
     try {
       const events = (await this.#client.workflow.getHandle(runId, temporalRunId).fetchHistory()).events ?? [];
-      // Without a codec there is nothing to open; `decode` refuses a sealed payload by its key.
-      return this.#options.codec ? openSealedPayloads(events, this.#options.codec) : events;
+      // With nothing configured there is nothing to decode; `decode` refuses an encoded payload by name.
+      return this.#options.payloads ? decodePayloadsIn(events, this.#options.payloads) : events;
     } catch (error) {
       if (isNotFound(error)) throw new RunNotFoundError(runId);
       throw error;

@@ -25,17 +25,20 @@ export function temporalDriver(options: TemporalDriverOptions = {}): Driver {
     ...(config.tls === undefined ? {} : { tls: toTlsConfig(config.tls) }),
     ...(config.apiKey === undefined ? {} : { apiKey: config.apiKey }),
   };
-  const dataConverter = { payloadCodecs: [temporalPayloadCodec(config.codec)] };
+  const payloads = { codec: config.codec, offload: config.offload };
+  const encodes = config.codec !== undefined || config.offload !== undefined;
+  const dataConverter = { payloadCodecs: [temporalPayloadCodec(payloads)] };
   return {
     specificationVersion: 'ratchet.driver.v1',
     name: 'temporal',
-    // A codec is applied at Temporal's own boundary (its PayloadCodec, outside the workflow sandbox).
-    capabilities: { maxPayloadBytes, workerConcurrency: 'effects', sealsPayloads: true },
+    // Codec and offload apply at Temporal's own boundary (its PayloadCodec, outside the workflow sandbox).
+    capabilities: { ...(config.offload ? {} : { maxPayloadBytes }), workerConcurrency: 'effects', encodesPayloads: true },
     ...(config.codec ? { codec: config.codec } : {}),
+    ...(config.offload ? { offload: config.offload } : {}),
     async connectClient() {
       const connected = await connectTo(config.address, () => Connection.connect({ ...connection, connectTimeout: config.connectTimeoutMs }));
       const client = new Client({ connection: connected, namespace: config.namespace, dataConverter });
-      return new TemporalClient(client, { taskQueue: config.taskQueue, pollIntervalMs: config.pollIntervalMs, ...(config.codec ? { codec: config.codec } : {}) });
+      return new TemporalClient(client, { taskQueue: config.taskQueue, pollIntervalMs: config.pollIntervalMs, offloads: config.offload !== undefined, ...(encodes ? { payloads } : {}) });
     },
     createWorker(executor: EffectRunner, workerOptions: DriverWorkerOptions = {}) {
       return createTemporalWorker(executor, {
@@ -49,15 +52,16 @@ export function temporalDriver(options: TemporalDriverOptions = {}): Driver {
           activityHeartbeatTimeoutMs: config.activityHeartbeatTimeoutMs,
           continueAsNewAfterEvents: config.continueAsNewAfterEvents,
           continueAsNewAfterBytes: config.continueAsNewAfterBytes,
+          offloadsPayloads: config.offload !== undefined,
         },
         stickyQueueScheduleToStartTimeoutMs: config.stickyQueueScheduleToStartTimeoutMs,
         maxCachedWorkflows: config.maxCachedWorkflows,
         concurrency: workerOptions.concurrency ?? 100,
         logLevel: config.logLevel,
-        // A worker without a codec leaves the SDK's converter alone (a codec takes the activation's
+        // A worker with neither codec nor offload leaves the SDK's converter alone (a codec takes the activation's
         // payloads through the main thread); a sealed payload then fails its workflow task with
         // "Unknown encoding: binary/ratchet-sealed", and Temporal retries it until a worker with the key comes.
-        ...(config.codec ? { dataConverter } : {}),
+        ...(encodes ? { dataConverter } : {}),
       });
     },
   };

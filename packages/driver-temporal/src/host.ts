@@ -132,7 +132,7 @@ export class TemporalHost implements DurableHost {
 
   async #effect(call: EffectCall): Promise<EffectResult> {
     try {
-      assertPayloadSize('input', call.stepId, call.input);
+      if (!this.#settings.offloadsPayloads) assertPayloadSize('input', call.stepId, call.input);
     } catch (error) {
       // Journaled like any failed step, so the journal has no hole where the agent caught it.
       record(call, undefined, { error: serializeError(error), inputDigest: digest(call.input ?? null) }, Date.now());

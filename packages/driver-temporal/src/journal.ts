@@ -12,7 +12,7 @@ import {
   type SerializedError,
 } from '@ratchet/core';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { refuseSealed } from './payload-codec.ts';
+import { refuseEncoded } from './payload-codec.ts';
 import { tsToMs } from '@temporalio/common/lib/time.js';
 import type { temporal } from '@temporalio/proto';
 import {
@@ -309,6 +309,6 @@ function stoppedEnd(how: EngineFailureHow, message: string): RunEnd {
 /** A payload of a history read from the raw service: opened already where the client has a codec (see payload-codec.ts). */
 function decode<T>(payload: Payload | null | undefined): T {
   if (!payload) return undefined as T;
-  refuseSealed(payload);
+  refuseEncoded(payload);
   return defaultPayloadConverter.fromPayload(payload as never) as T;
 }

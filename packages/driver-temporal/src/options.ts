@@ -1,7 +1,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { codecOptionSchema } from '@ratchet/core';
+import { codecOptionSchema, offloadOptionSchema } from '@ratchet/core';
 
 const pem = z.string().min(1);
 
@@ -61,6 +61,8 @@ export const temporalDriverOptionsSchema = z.strictObject({
   bundleCacheDir: z.union([z.string().min(1), z.literal(false)]).default(join(homedir(), '.cache', 'ratchet', 'temporal', 'bundles')),
   /** Seals every payload a run journals (see `aesGcmCodec`), as Temporal's PayloadCodec: a `PayloadCodec`, or `{ current, keys }`. */
   codec: codecOptionSchema.optional(),
+  /** Payloads larger than `thresholdBytes` go to a payload store, the journal keeps a reference (claim check): `{ store, thresholdBytes }`, `store` a `PayloadStore` or `{ dir }`. */
+  offload: offloadOptionSchema.optional(),
 });
 
 export type TemporalDriverOptions = z.input<typeof temporalDriverOptionsSchema>;

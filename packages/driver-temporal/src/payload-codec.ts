@@ -1,46 +1,79 @@
+import { createHash } from 'node:crypto';
 import type { Payload, PayloadCodec as TemporalPayloadCodec } from '@temporalio/common';
 import proto from '@temporalio/proto';
-import { PayloadKeyError, type PayloadCodec } from '@ratchet/core';
+import { PayloadKeyError, PayloadStoreError, type PayloadCodec, type PayloadOffload } from '@ratchet/core';
 
 // A CommonJS module: its namespace comes as the default export under Node's ESM loader.
 const { Payload: PayloadMessage } = proto.temporal.api.common.v1;
 const sealedEncoding = 'binary/ratchet-sealed';
+const offloadedEncoding = 'binary/ratchet-offloaded';
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-/**
- * Ratchet's payload codec as Temporal's own `PayloadCodec`, the boundary Temporal gives for this:
- * every payload the client and the worker exchange with the server (inputs, activity arguments and
- * results, signals, memo, failure details) is sealed whole, metadata and data, outside the workflow
- * sandbox. The sandbox sees payloads in clear; history holds only sealed ones, naming their key.
- * Without a codec it seals nothing and refuses a sealed payload with `PayloadKeyError` naming its
- * key (the SDK alone would say "Unknown encoding").
- */
-export function temporalPayloadCodec(codec: PayloadCodec | undefined): TemporalPayloadCodec {
-  return {
-    encode: async (payloads) =>
-      !codec ? payloads : Promise.all(
-        payloads.map(async (payload): Promise<Payload> => {
-          const { keyId, sealed } = await codec.seal(PayloadMessage.encode(payload).finish());
-          return { metadata: { encoding: encoder.encode(sealedEncoding), 'ratchet-key': encoder.encode(keyId) }, data: sealed };
-        }),
-      ),
-    decode: (payloads) => Promise.all(payloads.map(async (payload) => (isSealed(payload) ? open(codec, payload) : payload))),
-  };
+export interface TemporalPayloads {
+  codec?: PayloadCodec | undefined;
+  offload?: PayloadOffload | undefined;
 }
 
 /**
- * Every sealed payload in a message read from the server's API as it is (a history, its events),
- * opened in place: what the client's own calls do for it, for the reads that go to the raw service.
+ * Ratchet's payload codec and offload as Temporal's own `PayloadCodec`, the boundary Temporal gives
+ * for this: every payload the client and the worker exchange with the server (inputs, activity
+ * arguments and results, signals, memo, failure details) is sealed whole, metadata and data, and
+ * then, when larger than the threshold, put in the payload store with a reference in its place;
+ * all outside the workflow sandbox. The sandbox sees payloads in clear; history holds only
+ * `binary/ratchet-sealed` payloads naming their key, or `binary/ratchet-offloaded` ones naming their
+ * bytes' SHA-256. With neither configured it changes nothing and refuses such a payload with a typed
+ * error naming its key or reference (the SDK alone would say "Unknown encoding").
  */
-export async function openSealedPayloads<T>(message: T, codec: PayloadCodec): Promise<T> {
+export function temporalPayloadCodec(payloads: TemporalPayloads): TemporalPayloadCodec {
+  return {
+    encode: (batch) => Promise.all(batch.map((payload) => encode(payloads, payload))),
+    decode: (batch) => Promise.all(batch.map((payload) => decode(payloads, payload, 'this Temporal client or worker'))),
+  };
+}
+
+async function encode({ codec, offload }: TemporalPayloads, payload: Payload): Promise<Payload> {
+  let encoded = payload;
+  if (codec) {
+    const { keyId, sealed } = await codec.seal(PayloadMessage.encode(encoded).finish());
+    encoded = { metadata: { encoding: encoder.encode(sealedEncoding), 'ratchet-key': encoder.encode(keyId) }, data: sealed };
+  }
+  if (!offload) return encoded;
+  const bytes = PayloadMessage.encode(encoded).finish();
+  if (bytes.byteLength <= offload.thresholdBytes) return encoded;
+  const ref = sha256(bytes);
+  await offload.store.put(ref, bytes);
+  return { metadata: { encoding: encoder.encode(offloadedEncoding), 'ratchet-ref': encoder.encode(ref) }, data: new Uint8Array() };
+}
+
+async function decode({ codec, offload }: TemporalPayloads, payload: Payload, where: string): Promise<Payload> {
+  let decoded = payload;
+  if (encodingOf(decoded) === offloadedEncoding) {
+    const ref = metadataText(decoded, 'ratchet-ref');
+    if (!offload) throw new PayloadStoreError('no-store', ref, where);
+    const bytes = await offload.store.get(ref);
+    if (!bytes) throw new PayloadStoreError('missing', ref, where);
+    if (sha256(bytes) !== ref) throw new PayloadStoreError('altered', ref, where);
+    decoded = PayloadMessage.decode(bytes);
+  }
+  if (encodingOf(decoded) !== sealedEncoding) return decoded;
+  const keyId = metadataText(decoded, 'ratchet-key');
+  if (!codec) throw new PayloadKeyError('no-codec', keyId, where);
+  return PayloadMessage.decode(await codec.open(keyId, decoded.data ?? new Uint8Array()));
+}
+
+/**
+ * Every encoded payload in a message read from the server's API as it is (a history, its events),
+ * decoded in place: what the client's own calls do for it, for the reads that go to the raw service.
+ */
+export async function decodePayloadsIn<T>(message: T, payloads: TemporalPayloads): Promise<T> {
   const visit = async (node: unknown): Promise<void> => {
     if (typeof node !== 'object' || node === null || ArrayBuffer.isView(node)) return;
     const slots = node as Record<string, unknown>;
     await Promise.all(
       Object.keys(slots).map(async (key) => {
         const child = slots[key];
-        if (isSealed(child)) slots[key] = await open(codec, child);
+        if (isEncoded(child)) slots[key] = await decode(payloads, child, 'this Temporal client');
         else await visit(child);
       }),
     );
@@ -49,22 +82,27 @@ export async function openSealedPayloads<T>(message: T, codec: PayloadCodec): Pr
   return message;
 }
 
-/** Throws `PayloadKeyError` for a sealed payload: what a client without a codec says instead of "Unknown encoding". */
-export function refuseSealed(payload: Payload): void {
-  if (isSealed(payload)) throw new PayloadKeyError('no-codec', keyOf(payload), 'this Temporal client');
+/** Throws the typed error for an encoded payload left as it is: what a client with nothing configured says instead of "Unknown encoding". */
+export function refuseEncoded(payload: Payload): void {
+  if (encodingOf(payload) === offloadedEncoding) throw new PayloadStoreError('no-store', metadataText(payload, 'ratchet-ref'), 'this Temporal client');
+  if (encodingOf(payload) === sealedEncoding) throw new PayloadKeyError('no-codec', metadataText(payload, 'ratchet-key'), 'this Temporal client');
 }
 
-function keyOf(payload: Payload): string {
-  return decoder.decode(payload.metadata!['ratchet-key'] ?? new Uint8Array());
+function isEncoded(value: unknown): value is Payload {
+  const encoding = encodingOf(value as Payload);
+  return encoding === sealedEncoding || encoding === offloadedEncoding;
 }
 
-function isSealed(value: unknown): value is Payload {
-  const encoding = (value as Payload | undefined)?.metadata?.encoding;
-  return typeof value === 'object' && value !== null && encoding instanceof Uint8Array && decoder.decode(encoding) === sealedEncoding;
+function encodingOf(payload: Payload | null | undefined): string | undefined {
+  const encoding = payload?.metadata?.encoding;
+  return encoding instanceof Uint8Array ? decoder.decode(encoding) : undefined;
 }
 
-async function open(codec: PayloadCodec | undefined, payload: Payload): Promise<Payload> {
-  const keyId = keyOf(payload);
-  if (!codec) throw new PayloadKeyError('no-codec', keyId, 'this Temporal client or worker');
-  return PayloadMessage.decode(await codec.open(keyId, payload.data ?? new Uint8Array()));
+function metadataText(payload: Payload, key: string): string {
+  return decoder.decode(payload.metadata?.[key] ?? new Uint8Array());
+}
+
+/** The bytes' SHA-256 in hex: the payload store's key, as core's offload names it. */
+function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
 }

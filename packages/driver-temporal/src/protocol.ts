@@ -142,4 +142,6 @@ export interface WorkflowSettings {
   /** A run continues as new at the first step boundary after its own history passes either. */
   continueAsNewAfterEvents: number;
   continueAsNewAfterBytes: number;
+  /** Large payloads go to a payload store at the PayloadCodec: no step is held to Temporal's payload limit here. */
+  offloadsPayloads: boolean;
 }

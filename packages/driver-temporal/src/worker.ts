@@ -46,7 +46,7 @@ export async function createTemporalWorker(executor: EffectRunner, options: Temp
       taskQueue: options.taskQueue,
       workflowBundle: bundle,
       ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
-      activities: createActivities(executor),
+      activities: createActivities(executor, { offloads: options.settings.offloadsPayloads }),
       workflowFailureErrorTypes: { '*': ['NondeterminismError'] },
       stickyQueueScheduleToStartTimeout: options.stickyQueueScheduleToStartTimeoutMs,
       // Undefined leaves the SDK its default.

@@ -10,7 +10,7 @@ import { ConfigError, type AgentDeclaration } from '@ratchet/core';
 import { loadWorkflowBundle } from '../src/bundle.ts';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
-const settings = { activityStartToCloseTimeoutMs: 60_000, activityHeartbeatTimeoutMs: 5_000, continueAsNewAfterEvents: 4_096, continueAsNewAfterBytes: 4_194_304 };
+const settings = { activityStartToCloseTimeoutMs: 60_000, activityHeartbeatTimeoutMs: 5_000, continueAsNewAfterEvents: 4_096, continueAsNewAfterBytes: 4_194_304, offloadsPayloads: false };
 
 /** Every agent a module exports (an agent is what `defineAgent` returns). */
 async function agentsOf(path: string): Promise<AgentDeclaration[]> {

@@ -10,9 +10,9 @@ import type { SerializedError } from '../errors/ratchet-error.ts';
 import { validate } from '../util/validation.ts';
 import { runOptionsSchema, type RunOptions } from '../runtime/run-options.ts';
 import type { Driver, DriverClient, RunDescription, RunEnd, RunStart } from './driver.ts';
-import { openPayload, sealPayload, type PayloadCodec } from '../codec/payload-codec.ts';
-import { mapJournalPayloads } from '../codec/sealed-journal.ts';
-import { SealingClient } from '../codec/sealing-client.ts';
+import { JournalPayloads } from '../payloads/journal-payloads.ts';
+import { mapJournalPayloads } from '../payloads/document-payloads.ts';
+import { PayloadClient } from '../payloads/payload-client.ts';
 
 export interface RunHandle<O> {
   readonly runId: string;
@@ -34,13 +34,13 @@ export class RatchetClient {
   /** The driver this client talks to (`local`, `temporal`, ...): what a migration records as its target. */
   readonly driver: string;
   readonly #client: DriverClient;
-  readonly #codec: PayloadCodec | undefined;
+  readonly #payloads: JournalPayloads;
 
-  /** `codec` seals the payloads of exported documents; the driver's client seals what reaches the engine. */
-  constructor(client: DriverClient, driver = 'unknown', codec?: PayloadCodec) {
+  /** `payloads` encode exported documents and decode imported ones; the driver's client encodes what reaches the engine. */
+  constructor(client: DriverClient, driver = 'unknown', payloads = new JournalPayloads()) {
     this.#client = client;
     this.driver = driver;
-    this.#codec = codec;
+    this.#payloads = payloads;
   }
 
   /**
@@ -146,10 +146,9 @@ export class RatchetClient {
   async export(runId: string, options: { sealed?: boolean } = {}): Promise<PortableJournal> {
     const [run, start, journal] = await Promise.all([this.#client.describeRun(runId), this.#client.readRunStart(runId), this.#client.readJournal(runId)]);
     const document = buildPortableJournal(run, start, journal);
-    // Sealed with this client's codec, if it has one: a document at rest holds no payload in clear.
-    // `sealed: false` is for handing a run to another client in this process (migrateRun, forkRun).
-    const codec = this.#codec;
-    return codec && options.sealed !== false ? mapJournalPayloads(document, (value) => sealPayload(codec, value)) : document;
+    // Encoded as this client journals (sealed, offloaded): a document at rest holds no payload in
+    // clear. `sealed: false` is for handing a run to another client in this process (migrateRun, forkRun).
+    return this.#payloads.active && options.sealed !== false ? mapJournalPayloads(document, (value) => this.#payloads.encode(value)) : document;
   }
 
   /**
@@ -161,7 +160,7 @@ export class RatchetClient {
    * engines at once. Idempotent: importing the same document again returns the run already there.
    */
   async import(document: string | unknown): Promise<RunHandle<unknown>> {
-    const journal = await mapJournalPayloads(parsePortableJournal(document), (value, what) => openPayload(this.#codec, value, `this client, importing ${what}`));
+    const journal = await mapJournalPayloads(parsePortableJournal(document), (value, what) => this.#payloads.decode(value, `this client, importing ${what}`));
     if (!importableStatuses.has(journal.run.status)) {
       throw new MigrationError(
         journal.run.id,
@@ -217,13 +216,14 @@ export class RatchetClient {
 const unrecorded: SerializedError = { name: 'Error', kind: 'unknown', message: 'the engine recorded no error', retryable: false };
 
 /**
- * The client for a driver. With the driver's `codec`, every payload is sealed before it reaches the
- * engine and opened on the way back (by core, or by the driver itself where it seals at the
- * engine's own boundary: `capabilities.sealsPayloads`).
+ * The client for a driver. With the driver's `codec` and `offload`, every payload is sealed and
+ * offloaded before it reaches the engine and read back on the way out (by core, or by the driver
+ * itself where it does so at the engine's own boundary: `capabilities.encodesPayloads`).
  */
 export async function createClient(driver: Driver): Promise<RatchetClient> {
   const client = await driver.connectClient();
-  return new RatchetClient(driver.capabilities.sealsPayloads ? client : new SealingClient(client, driver.codec), driver.name, driver.codec);
+  const payloads = new JournalPayloads({ codec: driver.codec, offload: driver.offload });
+  return new RatchetClient(driver.capabilities.encodesPayloads ? client : new PayloadClient(client, payloads), driver.name, payloads);
 }
 
 /** Exported runs that can be continued elsewhere: over where they were (or never to run there again). */

@@ -7,7 +7,8 @@ import type { EffectResult, EffectTarget } from '../runtime/durable-host.ts';
 import type { EffectContext } from '../worker/implementation.ts';
 import type { RunOptions } from '../runtime/run-options.ts';
 import type { MigrationRecord, SeededJournal } from '../journal/seeded-journal.ts';
-import type { PayloadCodec } from '../codec/payload-codec.ts';
+import type { PayloadCodec } from '../payloads/payload-codec.ts';
+import type { JournalPayloads, PayloadOffload } from '../payloads/journal-payloads.ts';
 
 /**
  * The driver specification: the durable primitives of one engine, plus the few client and worker
@@ -20,10 +21,12 @@ export interface Driver {
   readonly name: string;
   readonly capabilities: DriverCapabilities;
   /**
-   * The driver's `codec` option: every payload a run journals is sealed with it, on the client and
-   * on the worker, by core (or by the driver, where `capabilities.sealsPayloads`).
+   * The driver's `codec` and `offload` options: every payload a run journals is sealed with the
+   * codec and, above the threshold, put in the store, on the client and on the worker, by core (or
+   * by the driver, where `capabilities.encodesPayloads`).
    */
   readonly codec?: PayloadCodec;
+  readonly offload?: PayloadOffload;
   connectClient(): Promise<DriverClient>;
   /** Hosts runs of the runner's agents; each execution calls `executeAgent` over a `DurableHost`. */
   createWorker(runner: EffectRunner, options?: DriverWorkerOptions): Promise<DriverWorker>;
@@ -37,8 +40,8 @@ export interface Driver {
  */
 export interface EffectRunner {
   readonly agents: ReadonlyMap<string, AgentDeclaration>;
-  /** The payload codec core seals with on this worker: pass it to `executeAgent`. */
-  readonly codec?: PayloadCodec;
+  /** How core encodes payloads on this worker (codec, offload): pass it to `executeAgent`. */
+  readonly payloads?: JournalPayloads;
   execute(target: EffectTarget, input: unknown, context: EffectContext): Promise<EffectResult>;
 }
 
@@ -57,10 +60,11 @@ export interface DriverCapabilities {
    */
   workerConcurrency: 'runs' | 'effects' | 'engine';
   /**
-   * True when the driver applies its `codec` at the engine's own payload boundary (Temporal's
-   * PayloadCodec), so core leaves payloads as they are; otherwise core seals them around the driver.
+   * True when the driver applies its `codec` and `offload` at the engine's own payload boundary
+   * (Temporal's PayloadCodec), so core leaves payloads as they are; otherwise core encodes them
+   * around the driver.
    */
-  sealsPayloads?: boolean;
+  encodesPayloads?: boolean;
 }
 
 export interface DriverWorkerOptions {

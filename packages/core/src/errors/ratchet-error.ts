@@ -48,6 +48,7 @@ export const ratchetErrorKinds = [
   'migration',
   'journal-document',
   'payload-key',
+  'payload-store',
 ] as const;
 
 export type RatchetErrorKind = (typeof ratchetErrorKinds)[number];

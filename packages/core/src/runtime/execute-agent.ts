@@ -4,8 +4,8 @@ import { InputValidationError, OutputValidationError, type CompensationRecord } 
 import { serializeError, type SerializedError } from '../errors/ratchet-error.ts';
 import { validate } from '../util/validation.ts';
 import type { DurableHost } from './durable-host.ts';
-import { SealingHost } from '../codec/sealing-host.ts';
-import { sealPayload, type PayloadCodec } from '../codec/payload-codec.ts';
+import { PayloadHost } from '../payloads/payload-host.ts';
+import type { JournalPayloads } from '../payloads/journal-payloads.ts';
 import { ExecutionInterrupt } from './execution-interrupt.ts';
 import type { RunOptions } from './run-options.ts';
 
@@ -18,28 +18,29 @@ export type RunOutcome =
  * failure undoes the completed compensable steps in reverse order, each as a journaled effect (so a
  * crash during compensation resumes it, and nothing is compensated twice).
  *
- * With `codec` (the worker's `EffectRunner.codec`), the run's input and every journaled payload are
- * opened for the agent and what it journals is sealed (`SealingHost`), its output too. A payload
- * this worker cannot open throws `PayloadKeyError` out of the execution: the run is not failed, the
- * engine hands it to another worker as after a crash.
+ * With `payloads` (the worker's `EffectRunner.payloads`), the run's input and every journaled
+ * payload are decoded for the agent and what it journals is encoded (sealed, offloaded:
+ * `PayloadHost`), its output too. A payload this worker cannot read throws `PayloadKeyError` or
+ * `PayloadStoreError` out of the execution: the run is not failed, the engine hands it to another
+ * worker as after a crash.
  *
  * An `ExecutionInterrupt` (suspend, dead-letter) propagates to the driver untouched.
  */
-export async function executeAgent(agent: AgentDeclaration, input: unknown, host: DurableHost, options: RunOptions = {}, codec?: PayloadCodec): Promise<RunOutcome> {
-  const sealing = new SealingHost(host, codec);
-  const ctx = new AgentContextImpl(agent, sealing, options);
+export async function executeAgent(agent: AgentDeclaration, input: unknown, host: DurableHost, options: RunOptions = {}, payloads?: JournalPayloads): Promise<RunOutcome> {
+  const payloadHost = new PayloadHost(host, payloads);
+  const ctx = new AgentContextImpl(agent, payloadHost, options);
   let failure: unknown;
   try {
-    const opened = await sealing.open(input, 'the run input');
+    const opened = await payloadHost.decode(input, 'the run input');
     const parsed = validate(agent.input, opened, (issues) => new InputValidationError(agent.name, issues));
     const output = await agent.run(ctx, parsed);
     if (ctx.interrupt) throw ctx.interrupt;
-    if (sealing.failure) throw sealing.failure;
+    if (payloadHost.failure) throw payloadHost.failure;
     const validated = validate(agent.output, output, (issues) => new OutputValidationError(`agent "${agent.name}"`, issues));
-    return { status: 'completed', output: codec ? await sealPayload(codec, validated) : validated };
+    return { status: 'completed', output: await payloadHost.encode(validated) };
   } catch (error) {
     if (ctx.interrupt) throw ctx.interrupt;
-    if (sealing.failure) throw sealing.failure;
+    if (payloadHost.failure) throw payloadHost.failure;
     if (ExecutionInterrupt.isInstance(error)) throw error;
     failure = error;
   }
@@ -51,7 +52,7 @@ export async function executeAgent(agent: AgentDeclaration, input: unknown, host
       compensations.push({ stepId: step.stepId, name: step.name, status: 'compensated' });
     } catch (error) {
       if (ctx.interrupt) throw ctx.interrupt;
-      if (sealing.failure) throw sealing.failure;
+      if (payloadHost.failure) throw payloadHost.failure;
       compensations.push({ stepId: step.stepId, name: step.name, status: 'failed', error: serializeError(error) });
     }
   }

@@ -2,7 +2,8 @@ import { EffectExecutor, type WorkerRegistry } from './effect-executor.ts';
 import { CapabilityError, MissingImplementationError } from '../errors/errors.ts';
 import type { Driver, DriverWorker, DriverWorkerOptions } from '../driver/driver.ts';
 import { parseModelId } from '../model/model-id.ts';
-import { sealingRunner } from '../codec/sealing-host.ts';
+import { payloadRunner } from '../payloads/payload-host.ts';
+import { JournalPayloads } from '../payloads/journal-payloads.ts';
 
 /**
  * Creates a worker that hosts the given agents with their implementations and model providers.
@@ -31,5 +32,6 @@ export async function createWorker(driver: Driver, registry: WorkerRegistry, opt
   );
   if (models.length) throw new MissingImplementationError(models.join(', '), [...providers].map((id) => `provider ${id}`));
   const executor = new EffectExecutor(registry);
-  return driver.createWorker(driver.codec && !driver.capabilities.sealsPayloads ? sealingRunner(executor, driver.codec) : executor, options);
+  const payloads = new JournalPayloads({ codec: driver.codec, offload: driver.offload });
+  return driver.createWorker(payloads.active && !driver.capabilities.encodesPayloads ? payloadRunner(executor, payloads) : executor, options);
 }

@@ -1,12 +1,15 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { aesGcmCodec, ConfigError, isSealedPayload, openPayload, PayloadKeyError, sealPayload, type SealedPayload } from '../src/index.ts';
+import { aesGcmCodec, ConfigError, isOffloadedPayload, isSealedPayload, JournalPayloads, PayloadKeyError, PayloadStoreError, type OffloadedPayload, type PayloadCodec, type PayloadStore, type SealedPayload } from '../src/index.ts';
+
+const sealPayload = (codec: PayloadCodec, value: unknown) => new JournalPayloads({ codec }).encode(value);
+const openPayload = (codec: PayloadCodec | undefined, value: unknown, where: string) => new JournalPayloads({ codec }).decode(value, where);
 
 const hexKey = () => randomBytes(32).toString('hex');
 const value = { prompt: 'the quarterly numbers', tokens: [1, 2, 3], nested: { ok: true } };
 
-describe('payload codec', () => {
+describe('journal payloads: codec and offload', () => {
   it('seals a JSON value into a payload that names its key and holds nothing in clear, and opens it back', async () => {
     const codec = aesGcmCodec({ current: 'k1', keys: { k1: hexKey() } });
     const sealed = await sealPayload(codec, value);
@@ -49,4 +52,22 @@ describe('payload codec', () => {
     assert.throws(() => aesGcmCodec({ current: 'k1', keys: { k1: 'too-short' } }), (error: unknown) => error instanceof ConfigError && /keys\.k1 is not a 256-bit key/.test(error.message));
     assert.throws(() => aesGcmCodec({ current: 'k3', keys: { k1: hexKey() } }), (error: unknown) => error instanceof ConfigError && /current key "k3" is not among its keys \(k1\)/.test(error.message));
   });
+
+  it('offloads a payload over the threshold to the store, keeping its digest, and refuses it missing or altered', async () => {
+    const blobs = new Map<string, Uint8Array>();
+    const store: PayloadStore = { put: async (key, bytes) => void blobs.set(key, bytes), get: async (key) => blobs.get(key) };
+    const payloads = new JournalPayloads({ offload: { store, thresholdBytes: 100 } });
+    assert.equal(await payloads.encode('small'), 'small', 'at or under the threshold it stays in the journal');
+    const large = { text: 'x'.repeat(500) };
+    const reference = (await payloads.encode(large)) as OffloadedPayload;
+    assert.ok(isOffloadedPayload(reference));
+    assert.equal(reference.bytes, JSON.stringify(large).length);
+    assert.deepEqual(await payloads.decode(reference, 'a test'), large);
+    blobs.set(reference.ref, new TextEncoder().encode(JSON.stringify({ text: 'y'.repeat(500) })));
+    await assert.rejects(payloads.decode(reference, 'a test'), (error: unknown) => error instanceof PayloadStoreError && error.problem === 'altered' && error.ref === reference.ref);
+    blobs.clear();
+    await assert.rejects(payloads.decode(reference, 'a test'), (error: unknown) => error instanceof PayloadStoreError && error.problem === 'missing');
+    await assert.rejects(new JournalPayloads().decode(reference, 'this client'), (error: unknown) => error instanceof PayloadStoreError && error.problem === 'no-store' && /has none: configure the driver's `offload`/.test(error.message));
+  });
 });
+
