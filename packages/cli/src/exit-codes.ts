@@ -15,6 +15,6 @@ export const exitCodes = {
   engineRequest: 8,
   /** A signal, approval or redrive for a run that has completed or failed: nothing was changed. */
   runEnded: 9,
-  /** A payload is sealed with a key the configured codec does not hold (or no codec is configured); the message names the key id. */
-  payloadKey: 10,
+  /** A payload cannot be read: sealed with a key the config's codec does not hold, or offloaded to a payload store that lacks it; the message names the key id or reference. */
+  unreadablePayload: 10,
 } as const;

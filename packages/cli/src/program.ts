@@ -117,7 +117,7 @@ export async function runCli(argv: string[], io = defaultIo): Promise<number> {
       if (error.kind === 'run-migrated') return exitCodes.runMigrated;
       if (error.kind === 'engine-request') return exitCodes.engineRequest;
       if (error.kind === 'run-ended') return exitCodes.runEnded;
-      if (error.kind === 'payload-key') return exitCodes.payloadKey;
+      if (error.kind === 'payload-key' || error.kind === 'payload-store') return exitCodes.unreadablePayload;
       return exitCodes.failed;
     }
     io.err(`ratchet: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

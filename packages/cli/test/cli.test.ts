@@ -214,7 +214,7 @@ describe('ratchet CLI', () => {
     const keyless = join(dir, 'keyless.config.ts');
     writeFileSync(keyless, `export default { driver: 'local', local: { path: ${JSON.stringify(sealedDb)} } };\n`);
     const refused = run(keyless, 'show', 'run-grace');
-    assert.equal(refused.status, exitCodes.payloadKey, refused.stderr);
+    assert.equal(refused.status, exitCodes.unreadablePayload, refused.stderr);
     assert.match(refused.stderr, /^ratchet: A payload is sealed with key "ops-1", and this client, reading .* has no codec: configure the driver's `codec` with that key/);
   });
 });

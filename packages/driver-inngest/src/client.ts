@@ -127,7 +127,7 @@ export class InngestClient implements DriverClient {
         bytes,
         limitBytes: this.#maxEventBytes,
         engine: 'Inngest',
-        hint: `${refused}. Its input and seeded journal travel in that event: keep large payloads outside them (store them and pass a reference), or raise maxEventBytes where the server accepts more`,
+        hint: `${refused}. Its input and seeded journal travel in that event: configure the driver's \`offload\` (a payload store for large payloads), or raise maxEventBytes where the server accepts more`,
       });
     }
     const sent = await this.#send(event);

@@ -9,7 +9,7 @@ export function assertWithinLimit(value: unknown, what: string, limitBytes: numb
       bytes,
       limitBytes,
       engine: 'Restate',
-      hint: "raise the driver's maxPayloadBytes (never past the server's message-size-limit), or store large data outside the journal and pass a reference",
+      hint: "configure the driver's `offload` (a payload store for large payloads), or raise its maxPayloadBytes (never past the server's message-size-limit)",
     });
   }
 }

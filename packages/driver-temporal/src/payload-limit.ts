@@ -24,5 +24,5 @@ export function assertRunStartSize(runId: string, args: unknown): void {
 function assertFits(value: unknown, what: string, stepId?: string): void {
   const bytes = jsonByteLength(value);
   if (bytes <= maxPayloadBytes) return;
-  throw new PayloadTooLargeError({ what, bytes, limitBytes: maxPayloadBytes, engine: 'Temporal', hint: 'store large data elsewhere and pass a reference', ...(stepId === undefined ? {} : { stepId }) });
+  throw new PayloadTooLargeError({ what, bytes, limitBytes: maxPayloadBytes, engine: 'Temporal', hint: "configure the driver's `offload` (a payload store for large payloads), or keep large data elsewhere and pass a reference", ...(stepId === undefined ? {} : { stepId }) });
 }

@@ -20,7 +20,7 @@ export class PayloadTooLargeError extends RatchetError {
     const { what, bytes, limitBytes, engine, hint, stepId } = details;
     super(
       'payload-too-large',
-      `${what} is ${bytes} bytes, over ${engine}'s limit of ${limitBytes} bytes: ${hint ?? 'keep large data outside the journal (store it and pass a reference)'}`,
+      `${what} is ${bytes} bytes, over ${engine}'s limit of ${limitBytes} bytes: ${hint ?? "configure the driver's `offload` (a payload store for large payloads), or keep large data outside the journal and pass a reference"}`,
       { data: { what, bytes, limitBytes, engine, ...(stepId === undefined ? {} : { stepId }) } },
     );
     this.name = 'PayloadTooLargeError';
