@@ -20,6 +20,7 @@ import {
 import { readRunRecord, type RunRecord } from './journal.ts';
 import {
   currentJournalVersion,
+  sdkEventFieldsBytes,
   eventNames,
   generationOf,
   migrateEventId,
@@ -37,8 +38,6 @@ import { bufferedSignals, pendingSignals } from './signals.ts';
 
 // How long `redriveRun` waits for the parked run to take the redrive before it returns anyway.
 const redriveSettleMs = 30_000;
-// What the SDK adds to an event it sends (`ts`, `meta`), kept free under the server's event size limit.
-const sdkEventFieldsBytes = 1_024;
 
 /** How long `requestMigration` waits for the server to show the request it sent, and for its notice to run. */
 const requestVisibleWithinMs = 10_000;

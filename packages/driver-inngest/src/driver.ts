@@ -53,7 +53,7 @@ export function inngestDriver(options: InngestDriverOptions = {}): Driver {
         servePath: config.servePath,
         reusePort: config.reusePort,
         ...(config.serveUrl ? { serveUrl: config.serveUrl } : {}),
-        limits: { maxStepOutputBytes: config.maxStepOutputBytes, maxRunStateBytes: config.maxRunStateBytes, maxSteps: config.maxSteps },
+        limits: { maxStepOutputBytes: config.maxStepOutputBytes, maxRunStateBytes: config.maxRunStateBytes, maxSteps: config.maxSteps, maxEventBytes: config.maxEventBytes },
         recheckMs: config.recheckMs,
         recheckMaxMs: config.recheckMaxMs,
       });

@@ -2,9 +2,9 @@ import {
   InFlightEffects,
   NonDeterminismError,
   PayloadTooLargeError,
-  StepCountExceededError,
-  type ExecutionInterrupt,
+  ExecutionInterrupt,
   admitAttempt,
+  contiguousPrefix,
   assertSameStep,
   decideAttempt,
   deserializeError,
@@ -31,7 +31,13 @@ import { toInngestError } from './errors.ts';
 import { readRunRecord } from './journal.ts';
 import {
   celString,
+  currentJournalVersion,
   eventNames,
+  sdkEventFieldsBytes,
+  generationOf,
+  startEventId,
+  type ContinuedOutcome,
+  type StartEventData,
   isRatchetRecord,
   migrationRequestSchema,
   migrationWakeName,
@@ -54,6 +60,7 @@ import { decodeEntry, encodeEntry, entryStepId, entryStepName, isCompactEntry } 
 export interface InngestSteps {
   run<T>(id: string, body: () => Promise<T>): Promise<unknown>;
   waitForEvent(id: string, options: { event: string; timeout: number | Date; if?: string }): Promise<unknown>;
+  sendEvent(id: string, event: { name: string; id: string; data: unknown }): Promise<unknown>;
 }
 
 /**
@@ -67,6 +74,8 @@ export interface HostLimits {
   maxStepOutputBytes: number;
   maxRunStateBytes: number;
   maxSteps: number;
+  /** The largest event the server takes: a continuation's start event carries the journal so far. */
+  maxEventBytes: number;
 }
 
 export interface HostOptions {
@@ -103,7 +112,8 @@ export interface HostOptions {
   recheckMaxMs: number;
 }
 
-// Steps kept free under `maxSteps` for what a failing run still has to do (compensations, the end).
+// Steps kept free under `maxSteps` for what a run still does past the cap: a wait in progress,
+// compensations, the continuation's send, the end.
 const stepHeadroom = 50;
 
 /**
@@ -157,6 +167,10 @@ export class InngestHost implements DurableHost {
   #stateBytes = 0;
   #stepCalls = 0;
   #parks = 0;
+  /** This generation's entries by position, memoized and new: what a continuation carries on. */
+  readonly #entries = new Map<number, JournalEntry>();
+  /** Set when this request stopped at the step cap, for the worker to continue the run (`continueRun`). */
+  continuing = false;
   /** Set once this request found the run's migration request: where it went, and when it stopped. */
   #migration: { to: string; stoppedAt: number } | undefined;
 
@@ -187,6 +201,7 @@ export class InngestHost implements DurableHost {
 
   async effect(call: EffectCall): Promise<EffectResult> {
     await this.#replay(call);
+    if (call.kind !== 'compensation') this.#continueIfFull(call);
     for (let generation = 0; ; generation++) {
       const id = generation === 0 ? call.stepId : `${call.stepId}~redrive${generation}`;
       const record = await this.#attempts(call, id);
@@ -247,6 +262,7 @@ export class InngestHost implements DurableHost {
 
   async now(call: StepCall): Promise<number> {
     await this.#replay(call);
+    this.#continueIfFull(call);
     const record = (await this.#run(call.stepId, async () => {
       const migration = this.#migrationRequestAt(call);
       if (migration) return this.#migrationStopRecord(call, migration);
@@ -256,6 +272,53 @@ export class InngestHost implements DurableHost {
     if (record.ratchet === 'migration-stop') throw this.#stop(record, record.at);
     this.#remember(record, call);
     return record.entry.output as number;
+  }
+
+  /**
+   * Past the step cap (Inngest's 1,000 steps a run), a step not journaled yet is where the run goes
+   * on in a new Inngest run, as a Temporal run continues as new: the execution stops here
+   * (`ExecutionInterrupt('abandon')`, with `continuing` set) and the worker calls `continueRun`. A
+   * sleep or signal wait in progress is not a place to stop; the next effect is, within the headroom.
+   */
+  #continueIfFull(call: StepCall): void {
+    if (this.#journal.has(call.position) || this.#stepCalls < this.#options.limits.maxSteps - stepHeadroom) return;
+    this.continuing = true;
+    throw new ExecutionInterrupt('abandon', { stepId: call.stepId });
+  }
+
+  /**
+   * Continues the run in its next generation: the start event of a new Inngest run (sent as a step,
+   * so once; its id names the generation) carrying the journal so far up to its first gap and the
+   * signals consumed, which the new run answers from without running anything again. Returns this
+   * Inngest run's end; the run's readers follow its latest generation.
+   */
+  async continueRun(start: StartEventData, interrupt: ExecutionInterrupt): Promise<ContinuedOutcome> {
+    const generation = generationOf(start) + 1;
+    const own = [...this.#entries.values()].sort((a, b) => a.position - b.position);
+    const entries = contiguousPrefix([...(start.seeded?.entries ?? []), ...own]);
+    const { seeded: _seeded, continues: _continues, ...rest } = start;
+    const data: StartEventData = {
+      ...rest,
+      seeded: { entries, signals: start.seeded?.signals ?? [] },
+      journalVersion: currentJournalVersion,
+      continues: { generation, consumedSignals: [...this.#consumedSignals] },
+    };
+    const event = { name: eventNames.start(this.#options.app, this.runId), id: startEventId(this.runId, generation), data };
+    const bytes = jsonByteLength(event) + sdkEventFieldsBytes;
+    if (bytes > this.#options.limits.maxEventBytes) {
+      // The server would refuse the event: parked instead, for a redrive once the limit allows it.
+      const error = new PayloadTooLargeError({
+        what: `The continuation of run "${this.runId}" (its journal of ${entries.length} entries, in the start event of generation ${generation})`,
+        bytes,
+        limitBytes: this.#options.limits.maxEventBytes,
+        engine: 'Inngest',
+        hint: "configure the driver's `offload` (a payload store for large payloads), or raise maxEventBytes where the server accepts more, then redrive",
+        ...(interrupt.details.stepId ? { stepId: interrupt.details.stepId } : {}),
+      });
+      return this.park(new ExecutionInterrupt('dead-letter', { error, ...(interrupt.details.stepId ? { stepId: interrupt.details.stepId } : {}) }));
+    }
+    await this.#step(() => this.#steps.sendEvent(`ratchet:continue#${generation}`, event));
+    return { status: 'continued', generation, entries: entries.length };
   }
 
   /**
@@ -330,17 +393,6 @@ export class InngestHost implements DurableHost {
     const refused = admitAttempt(call.stepId, attempt, call.retry);
     if (refused) return this.#deadLetterRecord(id, call.stepId, refused.error);
     const started = Date.now();
-    const maxSteps = this.#options.limits.maxSteps - stepHeadroom;
-    if (call.kind !== 'compensation' && this.#stepCalls > maxSteps) {
-      const error = new StepCountExceededError({
-        stepId: call.stepId,
-        steps: this.#stepCalls,
-        limit: maxSteps,
-        engine: 'Inngest',
-        hint: 'split the work into several runs, or raise the server limit and the driver option maxSteps together',
-      });
-      return this.#entryRecord(call, call.input, started, attempt, { status: 'failed', error: serializeError(error) });
-    }
     const running = this.#options.executor.execute(call.target, call.input, effectContext({ runId: this.runId, stepId: call.stepId, attempt, signal: this.#options.signal }));
     this.#inFlight.track(running);
     try {
@@ -516,6 +568,7 @@ export class InngestHost implements DurableHost {
   #remember(record: EntryRecord, call: StepCall): void {
     // Found under the call's step id, but journaled at another position: the steps moved.
     if (record.entry.position !== call.position) throw new NonDeterminismError(call.position, '(nothing)', call.stepId);
+    this.#entries.set(record.entry.position, record.entry);
     this.#journaled(record.entry.position, { stepId: record.entry.stepId }, record.signalEventId);
   }
 

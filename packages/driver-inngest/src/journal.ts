@@ -1,5 +1,5 @@
 import { EngineFailureError, serializeError, withCompletionMetadata, type CompensationRecord, type JournalEntry, type RunDescription, type RunOutcome, type SerializedError } from '@ratchet/core';
-import { isRatchetRecord, type DeadLetterRecord, type EntryRecord, type MigratedOutcome, type RatchetRecord } from './protocol.ts';
+import { isRatchetRecord, type ContinuedOutcome, type DeadLetterRecord, type EntryRecord, type MigratedOutcome, type RatchetRecord } from './protocol.ts';
 import type { TraceSpan } from './server-api.ts';
 import { decodeEntry, entryStepId, isCompactEntry, type CompactEntry } from './stored-entry.ts';
 
@@ -68,6 +68,8 @@ export function readRunRecord(root: TraceSpan, startEventTs: number): RunRecord 
   const deadLetter = deadLetters.filter((record) => !redriven.has(record.incident)).sort((a, b) => b.at - a.at)[0];
   const base = { executions: Math.max(executions, 1), updatedAt };
 
+  // Went on in its next generation (past the step cap): running, until that generation's run is read.
+  if (root.status === 'COMPLETED' && isContinued(root.output)) return { journal, consumedSignals, description: { ...base, status: 'running' } };
   if (root.status === 'COMPLETED' && isOutcome(root.output)) {
     const outcome = root.output;
     if (outcome.status === 'migrated') return { journal, consumedSignals, migrated: outcome, description: { ...base, status: 'migrated' } };
@@ -99,6 +101,10 @@ export function readRunRecord(root: TraceSpan, startEventTs: number): RunRecord 
   }
   const started = records.length > 0 || entries.length > 0 || (root.children?.length ?? 0) > 0;
   return { journal, consumedSignals, description: { ...base, executions: started ? base.executions : 0, status: waiting ? 'waiting' : started ? 'running' : 'pending' } };
+}
+
+function isContinued(value: unknown): value is ContinuedOutcome {
+  return (value as { status?: unknown } | null)?.status === 'continued';
 }
 
 function isOutcome(value: unknown): value is RunOutcome | MigratedOutcome {

@@ -154,6 +154,9 @@ export const generationOf = (data: StartEventData) => data.continues?.generation
 /** The journal version new runs start with (see `StartEventData.journalVersion`). */
 export const currentJournalVersion = 2;
 
+/** What the SDK adds to an event it sends (`ts`, `meta`), kept free under the server's event size limit. */
+export const sdkEventFieldsBytes = 1_024;
+
 export const signalEventDataSchema = z.object({
   runId: z.string(),
   name: z.string(),
@@ -175,6 +178,14 @@ export const migrationRequestSchema = z.object({ runId: z.string(), to: z.string
 export type MigrationRequest = z.output<typeof migrationRequestSchema>;
 
 /** What the function returns when it stopped for migration; the client adds the pending signals. */
+/** A generation's end when the run went on in the next one (past the step cap): not the run's end. */
+export interface ContinuedOutcome {
+  status: 'continued';
+  generation: number;
+  /** Entries the next generation starts from. */
+  entries: number;
+}
+
 export interface MigratedOutcome {
   status: 'migrated';
   to: string;

@@ -209,6 +209,7 @@ export class InngestWorker implements DriverWorker {
           if (isUnreadablePayloadError(error)) console.error('[ratchet inngest worker]', error.message);
           if (ExecutionInterrupt.isInstance(error) && error.reason === 'dead-letter') return host.park(error);
           if (ExecutionInterrupt.isInstance(error) && error.reason === 'migrate') return host.migrated(error);
+          if (ExecutionInterrupt.isInstance(error) && error.reason === 'abandon' && host.continuing) return host.continueRun(data, error);
           throw error;
         }
       },

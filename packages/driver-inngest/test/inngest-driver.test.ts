@@ -67,13 +67,17 @@ describe('inngest driver on inngest start', () => {
     assert.deepEqual(await (await h.client.start(blobAgent, { bytes: 100 }, { runId: 'blob-small' })).result({ timeoutMs: 30_000 }), { size: 100 });
   });
 
-  it('fails the step that would pass the step count limit, before the server does', async () => {
-    const texts = Array.from({ length: 60 }, (_, i) => `t${i}`);
-    const error = await (await h.client.start(echoAgent, { texts }, { runId: 'echo-many' })).result({ timeoutMs: 60_000 }).catch((e: unknown) => e);
-    assert.ok(error instanceof RunFailedError, String(error));
-    assert.equal(error.error.kind, 'step-count-exceeded');
-    assert.match(error.error.message, /Step "step:echo#51" is step 51 of its run, over Inngest's limit of 50 steps/);
-    assert.equal(h.applied.filter((key) => key.startsWith('echo-many:')).length, 50);
+  it('continues a run past the step cap in new Inngest runs, each step applied once, its journal read back whole', async () => {
+    // 50 steps a generation here (maxSteps 100, less the headroom): 180 steps take four.
+    const texts = Array.from({ length: 180 }, (_, i) => `t${i}`);
+    const output = await (await h.client.start(echoAgent, { texts }, { runId: 'echo-many' })).result({ timeoutMs: 120_000 });
+    assert.deepEqual(output, { texts: texts.map((text) => text.toUpperCase()) });
+    assert.deepEqual(h.applied.filter((key) => key.startsWith('echo-many:')), texts.map((_, i) => `echo-many:step:echo#${i + 1}`));
+    const journal = await h.client.journal('echo-many');
+    assert.deepEqual(journal.map((entry) => [entry.position, entry.stepId, entry.output]), texts.map((text, i) => [i, `step:echo#${i + 1}`, { text: text.toUpperCase() }]));
+    const run = await h.client.describe('echo-many');
+    assert.equal(run.status, 'completed');
+    assert.equal(run.seededSteps, undefined, 'a continuation is the run itself, not a run seeded from another');
   });
 });
 

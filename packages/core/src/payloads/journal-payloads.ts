@@ -82,12 +82,12 @@ export const plainPayloads = new JournalPayloads();
 
 export function isSealedPayload(value: unknown): value is SealedPayload {
   const sealed = value as Partial<SealedPayload> | null;
-  return isRecord(value, 3) && sealed!['ratchet.sealed'] === 1 && typeof sealed!.key === 'string' && typeof sealed!.data === 'string';
+  return isMarked(value, 'ratchet.sealed') && typeof sealed!.key === 'string' && typeof sealed!.data === 'string';
 }
 
 export function isOffloadedPayload(value: unknown): value is OffloadedPayload {
   const offloaded = value as Partial<OffloadedPayload> | null;
-  return isRecord(value, 3) && offloaded!['ratchet.offloaded'] === 1 && typeof offloaded!.ref === 'string' && typeof offloaded!.bytes === 'number';
+  return isMarked(value, 'ratchet.offloaded') && typeof offloaded!.ref === 'string' && typeof offloaded!.bytes === 'number';
 }
 
 /** Whether a value is one `JournalPayloads` wrote (sealed or offloaded). */
@@ -95,7 +95,9 @@ export function isEncodedPayload(value: unknown): boolean {
   return isSealedPayload(value) || isOffloadedPayload(value);
 }
 
-const isRecord = (value: unknown, keys: number) => typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length === keys;
+/** An object of exactly three keys, `marker: 1` among them; the marker is looked at first, as every output passes here. */
+const isMarked = (value: unknown, marker: string) =>
+  typeof value === 'object' && value !== null && (value as Record<string, unknown>)[marker] === 1 && !Array.isArray(value) && Object.keys(value).length === 3;
 
 const utf8 = { encode: (text: string) => new TextEncoder().encode(text), decode: (bytes: Uint8Array) => new TextDecoder().decode(bytes) };
 
