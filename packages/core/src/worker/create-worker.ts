@@ -31,7 +31,7 @@ export async function createWorker(driver: Driver, registry: WorkerRegistry, opt
       .map((model) => `a model provider for "${model}" of agent "${agent.name}"`),
   );
   if (models.length) throw new MissingImplementationError(models.join(', '), [...providers].map((id) => `provider ${id}`));
-  const executor = new EffectExecutor(registry);
+  const executor = new EffectExecutor(registry, driver.name);
   const payloads = new JournalPayloads({ codec: driver.codec, offload: driver.offload });
   return driver.createWorker(payloads.active && !driver.capabilities.encodesPayloads ? payloadRunner(executor, payloads) : executor, options);
 }

@@ -8,6 +8,7 @@ import { completeOnRoute, type CompletionEffectInput } from './complete-on-route
 import type { EffectContext, Implementation } from './implementation.ts';
 import { ModelCatalog, type ModelFacts } from './model-catalog.ts';
 import { ModelCooldown } from './model-cooldown.ts';
+import { EffectSpans, type TelemetryOptions } from './effect-spans.ts';
 
 export interface WorkerRegistry {
   agents: readonly AgentDeclaration[];
@@ -22,6 +23,8 @@ export interface WorkerRegistry {
    * and a replay returns it at once without calling this.
    */
   onToken?: (event: { runId: string; stepId: string; delta: string }) => void;
+  /** OpenTelemetry spans of the effects this worker runs (see `EffectSpans`); the global provider by default. */
+  telemetry?: TelemetryOptions;
 }
 
 /**
@@ -36,8 +39,11 @@ export class EffectExecutor implements EffectRunner {
   readonly #catalog: ModelCatalog;
   readonly #cooldown = new ModelCooldown();
   readonly #onToken: WorkerRegistry['onToken'];
+  readonly #spans: EffectSpans;
 
-  constructor(registry: WorkerRegistry) {
+  /** `driver` names the driver on the spans (`ratchet.driver`). */
+  constructor(registry: WorkerRegistry, driver = 'unknown') {
+    this.#spans = new EffectSpans(driver, registry.telemetry);
     this.#prompts = registry.prompts ?? [];
     this.#catalog = new ModelCatalog(registry.models);
     this.#onToken = registry.onToken;
@@ -54,7 +60,11 @@ export class EffectExecutor implements EffectRunner {
     }
   }
 
-  async execute(target: EffectTarget, input: unknown, context: EffectContext): Promise<EffectResult> {
+  execute(target: EffectTarget, input: unknown, context: EffectContext): Promise<EffectResult> {
+    return this.#spans.around(target, input, context, () => this.#execute(target, input, context));
+  }
+
+  async #execute(target: EffectTarget, input: unknown, context: EffectContext): Promise<EffectResult> {
     switch (target.type) {
       case 'llm':
         return { output: await this.#complete(input as CompletionEffectInput, context), compensable: false };

@@ -6,3 +6,4 @@ export * from './model-cooldown.ts';
 export * from './estimate-tokens.ts';
 export * from './create-worker.ts';
 export * from '../route/index.ts';
+export * from './effect-spans.ts';
