@@ -1,9 +1,10 @@
 import { Command, Option } from 'commander';
-import { RatchetError, type RatchetClient } from '@ratchet/core';
+import { RatchetError, terminalStatuses, type RatchetClient } from '@ratchet/core';
 import { createDriverFromConfig, loadConfig } from '@ratchet/core/config';
 import { exitCodes } from './exit-codes.ts';
 import { formatRun, formatRuns } from './format-run.ts';
 import { formatTimeline } from './format-timeline.ts';
+import { follow, type Frame } from './follow.ts';
 import { addInitCommand } from './init-command.ts';
 import { addMovingCommands } from './moving-commands.ts';
 import { positiveInteger } from './option-parsers.ts';
@@ -17,7 +18,7 @@ interface GlobalOptions {
  * The `ratchet` command line: reads `ratchet.config.ts`, talks to the configured driver, prints for
  * people by default and JSON with `--json`.
  */
-export function createProgram(io: { out: (text: string) => void; err: (text: string) => void } = defaultIo): Command {
+export function createProgram(io: CliIo = defaultIo): Command {
   const program = new Command('ratchet')
     .description('Scaffold a project, inspect and steer durable agent runs on any Ratchet driver')
     .addOption(new Option('-c, --config <path>', 'the config file').default('ratchet.config.ts').env('RATCHET_CONFIG'))
@@ -37,21 +38,46 @@ export function createProgram(io: { out: (text: string) => void; err: (text: str
   };
   const json = () => program.opts<GlobalOptions>().json;
 
+  // Followed, each change is a frame: redrawn on a terminal, a new block (or a JSON line) otherwise.
+  const following = (read: () => Promise<Frame>, intervalMs: number) => follow(read, { intervalMs, out: io.out, terminal: io.terminal && !json() });
+
   program
     .command('runs')
     .description('list runs, newest first, with their status')
     .option('-n, --limit <count>', 'how many', positiveInteger, 20)
-    .action(withClient(async (client, options: { limit: number }) => {
-      const runs = await client.listRuns({ limit: options.limit });
-      return json() ? runs : formatRuns(runs);
+    .option('-w, --watch', 'redraw the list as runs start, move on and end (until interrupted)')
+    .option('--interval <ms>', 'how often --watch reads the runs', positiveInteger, 1_000)
+    .action(withClient(async (client, options: { limit: number; watch?: boolean; interval: number }) => {
+      if (!options.watch) {
+        const runs = await client.listRuns({ limit: options.limit });
+        return json() ? runs : formatRuns(runs);
+      }
+      await following(async () => {
+        const runs = await client.listRuns({ limit: options.limit });
+        return { text: json() ? JSON.stringify(runs) : formatRuns(runs), ended: false };
+      }, options.interval);
     }));
 
   program
     .command('show <run>')
     .description('the run and its timeline: each step, executed or replayed, model, tokens, cost, duration')
-    .action(withClient(async (client, runId: string) => {
-      const [run, journal] = await Promise.all([client.describe(runId), client.journal(runId)]);
-      return json() ? { run, journal } : `${formatRun(run)}\n\n${formatTimeline(journal, run.executions, run.seededSteps)}`;
+    .option('-f, --follow', 'redraw the timeline as steps land, until the run ends (then exit as `result` does)')
+    .option('--interval <ms>', 'how often --follow reads the run', positiveInteger, 500)
+    .action(withClient(async (client, runId: string, options: { follow?: boolean; interval: number }) => {
+      const read = async () => {
+        const [run, journal] = await Promise.all([client.describe(runId), client.journal(runId)]);
+        return { run, journal, text: `${formatRun(run)}\n\n${formatTimeline(journal, run.executions, run.seededSteps)}` };
+      };
+      if (!options.follow) {
+        const { run, journal, text } = await read();
+        return json() ? { run, journal } : text;
+      }
+      await following(async () => {
+        const { run, journal, text } = await read();
+        return { text: json() ? JSON.stringify({ run, journal }) : text, ended: terminalStatuses.has(run.status) };
+      }, options.interval);
+      // Ended: a failed, dead-lettered or migrated run exits as `result` would, with its message.
+      await client.result(runId);
     }));
 
   program
@@ -144,7 +170,15 @@ function isCommanderExit(error: unknown): error is { exitCode: number } {
   return typeof error === 'object' && error !== null && 'exitCode' in error && 'code' in error && String((error as { code: unknown }).code).startsWith('commander.');
 }
 
-const defaultIo = {
+export interface CliIo {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  /** Whether output is a terminal, where `--follow` and `--watch` redraw in place. */
+  terminal: boolean;
+}
+
+const defaultIo: CliIo = {
   out: (text: string) => process.stdout.write(text),
   err: (text: string) => process.stderr.write(text),
+  terminal: process.stdout.isTTY === true,
 };

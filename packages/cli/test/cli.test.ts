@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { createClient, defineAgent, defineStep, TerminalError } from '@ratchet/core';
 import { createWorker, implement } from '@ratchet/core/worker';
 import { localDriver } from '@ratchet/driver-local';
+import { spawnWorker } from '@ratchet/testing';
 import { exitCodes } from '../src/index.ts';
 
 const bin = fileURLToPath(new URL('../src/bin.ts', import.meta.url));
@@ -64,6 +65,24 @@ describe('ratchet CLI', () => {
     assert.match(approve.stdout, /approved send on run-ada/);
     const client = await createClient(driver);
     assert.deepEqual(await client.result('run-ada', { timeoutMs: 10_000 }), { greeting: 'hello ada' });
+    await client.close();
+  });
+
+  it('follows a run as it moves on, and watches the run list, redrawing each change', async () => {
+    const client = await createClient(driver);
+    await client.start(agent, { name: 'lin' }, { runId: 'run-follow' });
+    while ((await client.describe('run-follow')).status !== 'waiting') await new Promise((resolve) => setTimeout(resolve, 10));
+    const watch = spawnWorker(bin, { args: ['--config', config, 'runs', '--watch', '--interval', '100'], name: 'ratchet runs --watch' });
+    const followed = spawnWorker(bin, { args: ['--config', config, 'show', 'run-follow', '--follow', '--interval', '100'], name: 'ratchet show --follow' });
+    await followed.waitForOutput(/run-follow {2}greeter {2}.*waiting/, 30_000);
+    await watch.waitForOutput(/run-follow\tgreeter\twaiting/, 30_000);
+    await client.approve('run-follow', 'send', { by: 'ops' });
+    await followed.waitForOutput(/run-follow {2}greeter {2}.*completed/, 30_000);
+    assert.deepEqual(await followed.exited, { code: exitCodes.ok, signal: null }, 'it ends when the run does');
+    // Each state once: the waiting frame, then the completed one.
+    assert.equal(followed.output().match(/run-follow {2}greeter/g)?.length, 2, followed.output());
+    await watch.waitForOutput(/run-follow\tgreeter\tcompleted/, 30_000);
+    await watch.kill();
     await client.close();
   });
 

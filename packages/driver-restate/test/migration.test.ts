@@ -84,7 +84,7 @@ describe('restate driver: migration and seeded starts', () => {
     const start = await client.runStart('start-1');
     await assert.rejects(small.startSeeded('too-big', 'gatekeeper', start, { entries: [], signals: [{ name: 'note', payload: 'x'.repeat(20_000) }] }), (error: unknown) => {
       assert.ok(error instanceof PayloadTooLargeError);
-      assert.match(error.message, /The start request of run "too-big" with its seeded journal is \d+ bytes, over Restate's limit of 10000 bytes: raise the driver's maxPayloadBytes/);
+      assert.match(error.message, /The start request of run "too-big" with its seeded journal is \d+ bytes, over Restate's limit of 10000 bytes: configure the driver's `offload` \(a payload store for large payloads\), or raise its maxPayloadBytes/);
       return true;
     });
     await assert.rejects(client.describe('too-big'), RunNotFoundError);
