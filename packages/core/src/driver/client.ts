@@ -140,7 +140,8 @@ export class RatchetClient {
 
   /**
    * The run as a portable journal document (docs/journal-format.md), from whichever engine this
-   * client talks to. Reading it changes nothing; exporting the same run twice gives the same document.
+   * client talks to. Reading it changes nothing; exporting the same run twice gives the same document
+   * (unless it is sealed: each seal draws a fresh IV).
    * A migrated run's document also carries the signals it handed over and the wait it stopped in.
    */
   async export(runId: string, options: { sealed?: boolean } = {}): Promise<PortableJournal> {

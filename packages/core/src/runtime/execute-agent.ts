@@ -30,20 +30,22 @@ export async function executeAgent(agent: AgentDeclaration, input: unknown, host
   const payloadHost = new PayloadHost(host, payloads);
   const ctx = new AgentContextImpl(agent, payloadHost, options);
   let failure: unknown;
+  let completed: { output: unknown } | undefined;
   try {
     const opened = await payloadHost.decode(input, 'the run input');
     const parsed = validate(agent.input, opened, (issues) => new InputValidationError(agent.name, issues));
     const output = await agent.run(ctx, parsed);
     if (ctx.interrupt) throw ctx.interrupt;
     if (payloadHost.failure) throw payloadHost.failure;
-    const validated = validate(agent.output, output, (issues) => new OutputValidationError(`agent "${agent.name}"`, issues));
-    return { status: 'completed', output: await payloadHost.encode(validated) };
+    completed = { output: validate(agent.output, output, (issues) => new OutputValidationError(`agent "${agent.name}"`, issues)) };
   } catch (error) {
     if (ctx.interrupt) throw ctx.interrupt;
     if (payloadHost.failure) throw payloadHost.failure;
     if (ExecutionInterrupt.isInstance(error)) throw error;
     failure = error;
   }
+  // Encoded outside the try: a payload store that fails here is the worker's trouble, not the run's failure.
+  if (completed) return { status: 'completed', output: await payloadHost.encode(completed.output) };
 
   const compensations: CompensationRecord[] = [];
   for (const step of [...ctx.compensable].reverse()) {
