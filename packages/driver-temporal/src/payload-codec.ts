@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
 import type { Payload, PayloadCodec as TemporalPayloadCodec } from '@temporalio/common';
 import proto from '@temporalio/proto';
-import { PayloadKeyError, PayloadStoreError, type PayloadCodec, type PayloadOffload } from '@ratchet/core';
+import { fetchOffloaded, PayloadKeyError, PayloadStoreError, storeOffloaded, type PayloadCodec, type PayloadOffload } from '@ratchet/core';
 
 // A CommonJS module: its namespace comes as the default export under Node's ESM loader.
 const { Payload: PayloadMessage } = proto.temporal.api.common.v1;
@@ -41,20 +40,14 @@ async function encode({ codec, offload }: TemporalPayloads, payload: Payload): P
   if (!offload) return encoded;
   const bytes = PayloadMessage.encode(encoded).finish();
   if (bytes.byteLength <= offload.thresholdBytes) return encoded;
-  const ref = sha256(bytes);
-  await offload.store.put(ref, bytes);
+  const ref = await storeOffloaded(offload, bytes);
   return { metadata: { encoding: encoder.encode(offloadedEncoding), 'ratchet-ref': encoder.encode(ref) }, data: new Uint8Array() };
 }
 
 async function decode({ codec, offload }: TemporalPayloads, payload: Payload, where: string): Promise<Payload> {
   let decoded = payload;
   if (encodingOf(decoded) === offloadedEncoding) {
-    const ref = metadataText(decoded, 'ratchet-ref');
-    if (!offload) throw new PayloadStoreError('no-store', ref, where);
-    const bytes = await offload.store.get(ref);
-    if (!bytes) throw new PayloadStoreError('missing', ref, where);
-    if (sha256(bytes) !== ref) throw new PayloadStoreError('altered', ref, where);
-    decoded = PayloadMessage.decode(bytes);
+    decoded = PayloadMessage.decode(await fetchOffloaded(offload, metadataText(decoded, 'ratchet-ref'), where));
   }
   if (encodingOf(decoded) !== sealedEncoding) return decoded;
   const keyId = metadataText(decoded, 'ratchet-key');
@@ -100,9 +93,4 @@ function encodingOf(payload: Payload | null | undefined): string | undefined {
 
 function metadataText(payload: Payload, key: string): string {
   return decoder.decode(payload.metadata?.[key] ?? new Uint8Array());
-}
-
-/** The bytes' SHA-256 in hex: the payload store's key, as core's offload names it. */
-function sha256(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
 }

@@ -56,25 +56,33 @@ export class JournalPayloads {
     if (!this.offload) return encoded;
     const bytes = utf8.encode(JSON.stringify(encoded));
     if (bytes.byteLength <= this.offload.thresholdBytes) return encoded;
-    const ref = bytesToHex(sha256(bytes));
-    await this.offload.store.put(ref, bytes);
-    return { 'ratchet.offloaded': 1, ref, bytes: bytes.byteLength } satisfies OffloadedPayload;
+    return { 'ratchet.offloaded': 1, ref: await storeOffloaded(this.offload, bytes), bytes: bytes.byteLength } satisfies OffloadedPayload;
   }
 
   /** A value the engine kept, back as the agent journaled it; `where` names the reader in errors. */
   async decode(value: unknown, where: string): Promise<unknown> {
     let decoded = value;
-    if (isOffloadedPayload(decoded)) {
-      if (!this.offload) throw new PayloadStoreError('no-store', decoded.ref, where);
-      const bytes = await this.offload.store.get(decoded.ref);
-      if (!bytes) throw new PayloadStoreError('missing', decoded.ref, where);
-      if (bytesToHex(sha256(bytes)) !== decoded.ref) throw new PayloadStoreError('altered', decoded.ref, where);
-      decoded = JSON.parse(utf8.decode(bytes));
-    }
+    if (isOffloadedPayload(decoded)) decoded = JSON.parse(utf8.decode(await fetchOffloaded(this.offload, decoded.ref, where)));
     if (!isSealedPayload(decoded)) return decoded;
     if (!this.codec) throw new PayloadKeyError('no-codec', decoded.key, where);
     return JSON.parse(utf8.decode(await this.codec.open(decoded.key, fromBase64(decoded.data))));
   }
+}
+
+/** Puts `bytes` in the offload store under their SHA-256 (hex): the reference the journal keeps instead. */
+export async function storeOffloaded(offload: PayloadOffload, bytes: Uint8Array): Promise<string> {
+  const ref = bytesToHex(sha256(bytes));
+  await offload.store.put(ref, bytes);
+  return ref;
+}
+
+/** The bytes stored under `ref`, checked against it; `PayloadStoreError` when there is no store, no bytes, or other bytes. */
+export async function fetchOffloaded(offload: PayloadOffload | undefined, ref: string, where: string): Promise<Uint8Array> {
+  if (!offload) throw new PayloadStoreError('no-store', ref, where);
+  const bytes = await offload.store.get(ref);
+  if (!bytes) throw new PayloadStoreError('missing', ref, where);
+  if (bytesToHex(sha256(bytes)) !== ref) throw new PayloadStoreError('altered', ref, where);
+  return bytes;
 }
 
 /** Reads only: nothing configured, so sealed and offloaded payloads are refused by name. */
